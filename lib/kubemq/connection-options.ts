@@ -1,0 +1,36 @@
+import { type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
+
+/** How to reach a KubeMQ server over gRPC. */
+export interface KubeMQConnectionOptions {
+  /** `host:port` of the KubeMQ gRPC endpoint (the server's default port is 50000). */
+  address: string;
+  /**
+   * The ClientID sent with every message and subscription. Default: a
+   * random `nestjs-kubemq-xxxxxxxx` (letters, digits and `-` only, which
+   * events-store subscriptions require).
+   */
+  clientId?: string;
+  /** Sent raw (no "Bearer") in the `authorization` metadata of every call. */
+  authToken?: string;
+  /** How long `connect()` waits for the broker to answer a Ping, in ms. Default 5000. */
+  connectTimeout?: number;
+  /**
+   * gRPC keepalive ping interval in ms; 0 turns keepalive off. Default
+   * 360000. KubeMQ Community drops connections that ping more often than
+   * every 5 minutes (grpc-go's default enforcement), so stay at or above 300000.
+   */
+  keepaliveTime?: number;
+  /** Largest gRPC message sent or accepted, in bytes. Default 100 MiB, as the server. */
+  maxMessageBytes?: number;
+  /** TLS credentials (`grpc.credentials.createSsl(...)`). Default: plaintext. */
+  credentials?: ChannelCredentials;
+  /** Extra grpc-js channel options, applied last. */
+  channelOptions?: ChannelOptions;
+  /**
+   * First delay before re-opening a subscription the broker dropped, in ms;
+   * it doubles up to `reconnectMaxDelay`. Default 250.
+   */
+  reconnectDelay?: number;
+  /** Longest delay between re-subscription attempts, in ms. Default 5000. */
+  reconnectMaxDelay?: number;
+}

@@ -1,0 +1,223 @@
+import { randomBytes } from 'node:crypto';
+import {
+  Client,
+  Metadata,
+  credentials as grpcCredentials,
+  status as GrpcStatus,
+  type CallOptions,
+  type ChannelOptions,
+  type ClientReadableStream,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { type KubeMQConnectionOptions } from './connection-options';
+import { KubeMQError } from './kubemq-error';
+import { type KubeMQMethods, prepareMethods } from './methods';
+import {
+  type KubeMQEvent,
+  type KubeMQEventReceive,
+  type KubeMQRequest,
+  type KubeMQResponse,
+  type KubeMQResult,
+  type KubeMQSubscribe,
+  type PingResult,
+} from './messages';
+import { KUBEMQ_MAX_MESSAGE_BYTES } from './proto';
+import { StreamSubscription, type StreamSubscriptionHandlers } from './stream-subscription';
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+const DEFAULT_KEEPALIVE_MS = 360_000;
+/** Extra time given to the gRPC deadline beyond a request's KubeMQ Timeout, so the server's own Error 301 arrives first. */
+export const REQUEST_DEADLINE_MARGIN_MS = 2_000;
+
+/** A random ClientID made of characters every KubeMQ subscription kind accepts. */
+export function defaultClientId(): string {
+  return `nestjs-kubemq-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * One gRPC channel to one KubeMQ server, with typed calls for the RPCs the
+ * transport uses. Knows nothing of Nest.
+ */
+export class KubeMQConnection {
+  readonly address: string;
+  readonly clientId: string;
+  private readonly options: KubeMQConnectionOptions;
+  private readonly client: Client;
+  private readonly methods: KubeMQMethods;
+  private readonly metadata: Metadata;
+  private readonly subscriptions = new Set<StreamSubscription<unknown>>();
+  private closed = false;
+
+  constructor(options: KubeMQConnectionOptions) {
+    if (!options || typeof options.address !== 'string' || options.address.trim() === '') {
+      throw new KubeMQError('KubeMQ connection needs an address ("host:port")');
+    }
+    this.options = options;
+    this.address = options.address.trim();
+    this.clientId = options.clientId || defaultClientId();
+    this.methods = prepareMethods();
+    this.metadata = new Metadata();
+    if (options.authToken) this.metadata.set('authorization', options.authToken);
+    this.client = new Client(
+      this.address,
+      options.credentials ?? grpcCredentials.createInsecure(),
+      channelOptionsFor(options),
+    );
+  }
+
+  /** True once `close()` has been called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Waits until the broker answers a Ping, up to `connectTimeout` ms.
+   * Rejects with an error that names the address when it does not.
+   */
+  async connect(): Promise<PingResult> {
+    const timeout = this.options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const deadline = Date.now() + timeout;
+    try {
+      await new Promise<void>((resolve, reject) =>
+        this.client.waitForReady(deadline, (error) => (error ? reject(error) : resolve())),
+      );
+      return await this.ping(Math.max(1, deadline - Date.now()));
+    } catch (error) {
+      const reason = (error as Partial<ServiceError>).details || (error as Error).message;
+      throw new KubeMQError(
+        `Cannot connect to KubeMQ at ${this.address} within ${timeout} ms: ${reason}`,
+        (error as Partial<ServiceError>).code,
+        { cause: error },
+      );
+    }
+  }
+
+  /** Pings the broker; fails when no answer comes within `timeoutMs`. */
+  ping(timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<PingResult> {
+    return this.unary<object, PingResult>(this.methods.Ping, {}, { deadline: Date.now() + timeoutMs });
+  }
+
+  /**
+   * Sends a command or query and resolves with the responder's Response.
+   * `Timeout` (ms) is both KubeMQ's wait and, plus a margin, the gRPC deadline.
+   */
+  sendRequest(request: KubeMQRequest): Promise<KubeMQResponse> {
+    const deadline = Date.now() + request.Timeout + REQUEST_DEADLINE_MARGIN_MS;
+    return this.unary<KubeMQRequest, KubeMQResponse>(this.methods.SendRequest, request, { deadline });
+  }
+
+  /** Answers a request; the broker routes it by `ReplyChannel`. */
+  async sendResponse(response: KubeMQResponse): Promise<void> {
+    await this.unary<KubeMQResponse, object>(this.methods.SendResponse, response, {});
+  }
+
+  /** Publishes an event (fire-and-forget on the broker side). */
+  sendEvent(event: KubeMQEvent): Promise<KubeMQResult> {
+    return this.unary<KubeMQEvent, KubeMQResult>(this.methods.SendEvent, event, {});
+  }
+
+  /** Subscribes to commands or queries; re-subscribes when the broker drops the stream. */
+  subscribeToRequests(
+    subscribe: KubeMQSubscribe,
+    handlers: StreamSubscriptionHandlers<KubeMQRequest>,
+  ): StreamSubscription<KubeMQRequest> {
+    return this.track(
+      new StreamSubscription<KubeMQRequest>(
+        () => this.serverStream<KubeMQSubscribe, KubeMQRequest>(this.methods.SubscribeToRequests, subscribe),
+        handlers,
+        this.options,
+      ),
+    );
+  }
+
+  /** Subscribes to events; re-subscribes when the broker drops the stream. */
+  subscribeToEvents(
+    subscribe: KubeMQSubscribe,
+    handlers: StreamSubscriptionHandlers<KubeMQEventReceive>,
+  ): StreamSubscription<KubeMQEventReceive> {
+    return this.track(
+      new StreamSubscription<KubeMQEventReceive>(
+        () => this.serverStream<KubeMQSubscribe, KubeMQEventReceive>(this.methods.SubscribeToEvents, subscribe),
+        handlers,
+        this.options,
+      ),
+    );
+  }
+
+  /** Cancels every subscription and closes the gRPC channel. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const subscription of this.subscriptions) subscription.cancel();
+    this.subscriptions.clear();
+    this.client.close();
+  }
+
+  private track<T>(subscription: StreamSubscription<T>): StreamSubscription<T> {
+    const tracked = subscription as StreamSubscription<unknown>;
+    this.subscriptions.add(tracked);
+    subscription.onEnd(() => this.subscriptions.delete(tracked));
+    subscription.start();
+    return subscription;
+  }
+
+  private unary<Req, Res>(
+    method: KubeMQMethods[keyof KubeMQMethods],
+    request: Req,
+    callOptions: CallOptions,
+  ): Promise<Res> {
+    if (this.closed) return Promise.reject(closedError(this.address));
+    return new Promise<Res>((resolve, reject) => {
+      this.client.makeUnaryRequest<Req, Res>(
+        method.path,
+        method.requestSerialize as (value: Req) => Buffer,
+        method.responseDeserialize as (value: Buffer) => Res,
+        request,
+        this.metadata.clone(),
+        callOptions,
+        (error, response) => {
+          if (error) reject(KubeMQError.fromGrpc(error));
+          else resolve(response as Res);
+        },
+      );
+    });
+  }
+
+  private serverStream<Req, Res>(
+    method: KubeMQMethods[keyof KubeMQMethods],
+    request: Req,
+  ): ClientReadableStream<Res> {
+    return this.client.makeServerStreamRequest<Req, Res>(
+      method.path,
+      method.requestSerialize as (value: Req) => Buffer,
+      method.responseDeserialize as (value: Buffer) => Res,
+      request,
+      this.metadata.clone(),
+      {},
+    );
+  }
+}
+
+function closedError(address: string): KubeMQError {
+  return new KubeMQError(`KubeMQ connection to ${address} is closed`, GrpcStatus.UNAVAILABLE);
+}
+
+function channelOptionsFor(options: KubeMQConnectionOptions): ChannelOptions {
+  const maxBytes = options.maxMessageBytes ?? KUBEMQ_MAX_MESSAGE_BYTES;
+  const keepalive = options.keepaliveTime ?? DEFAULT_KEEPALIVE_MS;
+  const channelOptions: ChannelOptions = {
+    'grpc.max_receive_message_length': maxBytes,
+    'grpc.max_send_message_length': maxBytes,
+    // Several connections in one process (a server and a client) must not
+    // share one HTTP/2 session: closing one would tear down the other's streams.
+    'grpc.use_local_subchannel_pool': 1,
+    // Come back quickly after a broker restart (grpc-js otherwise backs off up to 2 minutes).
+    'grpc.initial_reconnect_backoff_ms': options.reconnectDelay ?? 250,
+    'grpc.max_reconnect_backoff_ms': options.reconnectMaxDelay ?? 5_000,
+  };
+  if (keepalive > 0) {
+    channelOptions['grpc.keepalive_time_ms'] = keepalive;
+    channelOptions['grpc.keepalive_permit_without_calls'] = 0;
+  }
+  return { ...channelOptions, ...options.channelOptions };
+}

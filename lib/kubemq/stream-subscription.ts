@@ -1,0 +1,133 @@
+import { status as GrpcStatus, type ClientReadableStream, type StatusObject } from '@grpc/grpc-js';
+import { KubeMQError } from './kubemq-error';
+
+/** What a subscription reports to its owner. */
+export interface StreamSubscriptionHandlers<T> {
+  /** One message from the broker. Must not throw. */
+  onMessage(message: T): void;
+  /**
+   * The broker refused the subscription for good (a KubeMQ validation error,
+   * an unknown RPC, bad credentials). The subscription is over; it is not retried.
+   */
+  onError?(error: KubeMQError): void;
+  /** The stream dropped (broker restart, network); it is re-opened after `retryInMs`. */
+  onDisconnect?(error: KubeMQError, retryInMs: number): void;
+  /** The stream was re-opened after a drop. */
+  onReconnect?(): void;
+}
+
+/** Timing of re-subscription attempts. */
+export interface ReconnectPolicy {
+  reconnectDelay?: number;
+  reconnectMaxDelay?: number;
+}
+
+const DEFAULT_RECONNECT_DELAY_MS = 250;
+const DEFAULT_RECONNECT_MAX_DELAY_MS = 5_000;
+
+/**
+ * A server-streaming subscription that survives broker restarts: KubeMQ
+ * never ends a healthy subscription stream itself, so any end that we did
+ * not ask for is a drop, and the same Subscribe is sent again with backoff.
+ */
+export class StreamSubscription<T> {
+  private stream: ClientReadableStream<T> | undefined;
+  private cancelled = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private attempt = 0;
+  private readonly endListeners: Array<() => void> = [];
+
+  constructor(
+    private readonly open: () => ClientReadableStream<T>,
+    private readonly handlers: StreamSubscriptionHandlers<T>,
+    private readonly policy: ReconnectPolicy = {},
+  ) {}
+
+  /** True until `cancel()` or a fatal error. */
+  get active(): boolean {
+    return !this.cancelled;
+  }
+
+  /** Opens the stream. Called once by the connection. */
+  start(): void {
+    if (this.cancelled || this.stream) return;
+    this.openStream();
+  }
+
+  /** Ends the subscription: the broker stops delivering to it. Idempotent. */
+  cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const stream = this.stream;
+    this.stream = undefined;
+    stream?.cancel();
+    this.finish();
+  }
+
+  /** Runs `listener` once the subscription is over (cancelled or refused). */
+  onEnd(listener: () => void): void {
+    if (this.cancelled) listener();
+    else this.endListeners.push(listener);
+  }
+
+  private openStream(): void {
+    const stream = this.open();
+    this.stream = stream;
+    stream.on('data', (message: T) => {
+      this.attempt = 0;
+      this.handlers.onMessage(message);
+    });
+    // 'status' always follows; errors are handled there.
+    stream.on('error', () => undefined);
+    stream.on('status', (status: StatusObject) => this.onStreamStatus(stream, status));
+  }
+
+  private onStreamStatus(stream: ClientReadableStream<T>, status: StatusObject): void {
+    if (this.cancelled || stream !== this.stream) return;
+    this.stream = undefined;
+    const error = new KubeMQError(
+      status.details || `subscription stream ended (gRPC status ${status.code})`,
+      status.code,
+    );
+    if (isFatal(error)) {
+      this.cancelled = true;
+      this.handlers.onError?.(error);
+      this.finish();
+      return;
+    }
+    const base = this.policy.reconnectDelay ?? DEFAULT_RECONNECT_DELAY_MS;
+    const max = this.policy.reconnectMaxDelay ?? DEFAULT_RECONNECT_MAX_DELAY_MS;
+    const delay = Math.min(max, base * 2 ** Math.min(this.attempt, 16));
+    this.attempt += 1;
+    this.handlers.onDisconnect?.(error, delay);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.cancelled) return;
+      this.openStream();
+      this.handlers.onReconnect?.();
+    }, delay);
+  }
+
+  private finish(): void {
+    const listeners = this.endListeners.splice(0);
+    for (const listener of listeners) listener();
+  }
+}
+
+/** Refusals that a retry cannot fix. */
+function isFatal(error: KubeMQError): boolean {
+  switch (error.grpcCode) {
+    case GrpcStatus.UNIMPLEMENTED:
+    case GrpcStatus.UNAUTHENTICATED:
+    case GrpcStatus.PERMISSION_DENIED:
+    case GrpcStatus.INVALID_ARGUMENT:
+      return true;
+    case GrpcStatus.INTERNAL:
+      // KubeMQ's validation texts: "Error 1xx/2xx: ..." (3xx are transient).
+      return error.kubemqCode !== undefined && error.kubemqCode < 300;
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Response.Timestamp arrives in whatever unit the responder's SDK chose
+ * (Go v1: seconds, kubemq-js: ms, Go v2: ns). Read it by magnitude.
+ */
+export function kubemqTimestampToDate(value: string | number | bigint | undefined): Date | undefined {
+  if (value === undefined || value === '' || value === '0' || value === 0 || value === 0n) {
+    return undefined;
+  }
+  let n: bigint;
+  try {
+    n = BigInt(value);
+  } catch {
+    return undefined;
+  }
+  if (n <= 0n) return undefined;
+  let ms: bigint;
+  if (n < 100_000_000_000n) ms = n * 1000n; // seconds (until year 5138)
+  else if (n < 100_000_000_000_000n) ms = n; // milliseconds
+  else if (n < 100_000_000_000_000_000n) ms = n / 1000n; // microseconds
+  else ms = n / 1_000_000n; // nanoseconds
+  return new Date(Number(ms));
+}
+
+/** Now as Unix nanoseconds, as a decimal string (int64 on the wire). */
+export function nowUnixNanos(): string {
+  return (BigInt(Date.now()) * 1_000_000n).toString();
+}
