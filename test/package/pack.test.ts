@@ -36,6 +36,7 @@ const ROOT_EXPORTS: Record<string, ExportKind> = {
 /** Named exports of `nestjs-kubemq/testing` (lib/testing/index.ts). */
 const TESTING_EXPORTS: Record<string, ExportKind> = {
   KubeMQTestBroker: 'class',
+  TEST_BROKER_VERSION: 'string',
 };
 
 /** Paths the tarball must contain. */
