@@ -94,7 +94,11 @@ export class KubeMQConnection {
 
   /** Pings the broker; fails when no answer comes within `timeoutMs`. */
   ping(timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<PingResult> {
-    return this.unary<object, PingResult>(this.methods.Ping, {}, { deadline: Date.now() + timeoutMs });
+    return this.unary<object, PingResult>(
+      this.methods.Ping,
+      {},
+      { deadline: Date.now() + timeoutMs },
+    );
   }
 
   /**
@@ -103,7 +107,9 @@ export class KubeMQConnection {
    */
   sendRequest(request: KubeMQRequest): Promise<KubeMQResponse> {
     const deadline = Date.now() + request.Timeout + REQUEST_DEADLINE_MARGIN_MS;
-    return this.unary<KubeMQRequest, KubeMQResponse>(this.methods.SendRequest, request, { deadline });
+    return this.unary<KubeMQRequest, KubeMQResponse>(this.methods.SendRequest, request, {
+      deadline,
+    });
   }
 
   /** Answers a request; the broker routes it by `ReplyChannel`. */
@@ -123,7 +129,11 @@ export class KubeMQConnection {
   ): StreamSubscription<KubeMQRequest> {
     return this.track(
       new StreamSubscription<KubeMQRequest>(
-        () => this.serverStream<KubeMQSubscribe, KubeMQRequest>(this.methods.SubscribeToRequests, subscribe),
+        () =>
+          this.serverStream<KubeMQSubscribe, KubeMQRequest>(
+            this.methods.SubscribeToRequests,
+            subscribe,
+          ),
         handlers,
         this.options,
       ),
@@ -137,7 +147,11 @@ export class KubeMQConnection {
   ): StreamSubscription<KubeMQEventReceive> {
     return this.track(
       new StreamSubscription<KubeMQEventReceive>(
-        () => this.serverStream<KubeMQSubscribe, KubeMQEventReceive>(this.methods.SubscribeToEvents, subscribe),
+        () =>
+          this.serverStream<KubeMQSubscribe, KubeMQEventReceive>(
+            this.methods.SubscribeToEvents,
+            subscribe,
+          ),
         handlers,
         this.options,
       ),

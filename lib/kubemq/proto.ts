@@ -63,7 +63,10 @@ export type KubeMQMethodName =
   | 'QueuesInfo';
 
 /** The service definition, keyed by method name (path, serializers, streaming flags). */
-export function kubemqServiceDefinition(): Record<KubeMQMethodName, MethodDefinition<object, object>> {
+export function kubemqServiceDefinition(): Record<
+  KubeMQMethodName,
+  MethodDefinition<object, object>
+> {
   return kubemqPackageDefinition()[KUBEMQ_SERVICE_NAME] as unknown as Record<
     KubeMQMethodName,
     MethodDefinition<object, object>
