@@ -9,6 +9,13 @@ export const KubeMQErrorText = {
   whitespaceChannel: 'Error 108: invalid channel value, no white spaces are allowed',
   invalidTimeout: 'Error 109: invalid set timeout value, cannot be 0 or negative',
   emptyMessage: 'Error 110: invalid message, cannot be empty',
+  undefinedEventsStoreType: 'Error 111: invalid subscription type, cannot be undefined or 0',
+  invalidStartAtSequence:
+    'Error 112: invalid subscription type start at sequence value, cannot by 0 or negative',
+  invalidStartAtTime:
+    'Error 113: invalid subscription type start at time value, cannot by 0 or negative',
+  invalidStartAtTimeDelta:
+    'Error 114: invalid subscription type start at time delta value, cannot by 0 or negative',
   emptyRequest: 'Error 115: invalid request, cannot be empty',
   invalidCacheTtl: 'Error 116: invalid cache ttl value, cannot be 0 or negative',
   emptyRequestId: 'Error 117: invalid request id, cannot be empty',
@@ -18,6 +25,9 @@ export const KubeMQErrorText = {
   invalidRequestType: 'Error 206: invalid request type',
   invalidSubscribeType: 'Error 207: invalid subscribe type',
   requestTimeout: 'Error 301: timeout for request message',
+  serverShutdown: 'Error 409: server is in shutdown mode',
+  invalidStanClientId:
+    'stan: invalid clientID: only alphanumeric and `-` or `_` characters allowed',
 } as const;
 
 export type KubeMQErrorTextValue = (typeof KubeMQErrorText)[keyof typeof KubeMQErrorText];

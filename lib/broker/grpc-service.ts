@@ -1,0 +1,197 @@
+import { hostname } from 'node:os';
+import type {
+  handleBidiStreamingCall,
+  handleServerStreamingCall,
+  handleUnaryCall,
+  UntypedHandleCall,
+} from '@grpc/grpc-js';
+import {
+  RequestType,
+  SubscribeType,
+  type KubeMQEvent,
+  type KubeMQEventReceive,
+  type KubeMQRequest,
+  type KubeMQResponse,
+  type KubeMQResult,
+  type KubeMQSubscribe,
+  type PingResult,
+} from '../kubemq/messages';
+import type { KubeMQMethodName } from '../kubemq/proto';
+import { BROKER_STOPPED, EVENTS_STORE_FEATURE, internalError, notSupported } from './broker-status';
+import { EventRouter } from './event-router';
+import { endStream, OpenStreams } from './open-streams';
+import { RequestRouter } from './request-router';
+import { unsupportedQueueHandlers } from './unsupported-rpcs';
+import {
+  eventError,
+  eventSubscriptionError,
+  requestError,
+  requestSubscriptionError,
+  responseError,
+} from './validation';
+
+/** What Ping reports about the broker. */
+export interface BrokerIdentity {
+  /** Ping's Version field. */
+  version: string;
+  /** When the broker started, in Unix milliseconds. */
+  startedAtMs: number;
+}
+
+type Empty = Record<string, never>;
+const EMPTY: Empty = {};
+
+const STORE_REFUSAL = notSupported(EVENTS_STORE_FEATURE);
+const STORE_REFUSAL_TEXT = STORE_REFUSAL.details;
+
+/** The host name as the real server reports it: dots become `_`, a leading digit gets `kubemq-`. */
+function pingHost(): string {
+  const host = hostname().replace(/\./g, '_');
+  return /^[0-9]/.test(host) ? `kubemq-${host}` : host;
+}
+
+/**
+ * The `kubemq.kubemq` gRPC service of KubeMQTestBroker: validates each call
+ * in the real server's order and with its texts, routes requests and
+ * events, and refuses what it does not implement with UNIMPLEMENTED.
+ * Authorization metadata is accepted and ignored, as on KubeMQ Community.
+ */
+export class KubeMQGrpcService {
+  private readonly requests = new RequestRouter();
+  private readonly events = new EventRouter();
+  private readonly streams = new OpenStreams();
+  private readonly host = pingHost();
+  private stopped = false;
+
+  constructor(private readonly identity: BrokerIdentity) {}
+
+  /** Calls in flight: waiting requests and open streams (for diagnostics and tests). */
+  get activity(): { pendingRequests: number; openStreams: number } {
+    return { pendingRequests: this.requests.pendingCount, openStreams: this.streams.size };
+  }
+
+  /**
+   * Refuses new calls, fails waiting SendRequest calls and ends open streams
+   * at once (UNAVAILABLE, "server is in shutdown mode").
+   */
+  shutdown(): void {
+    this.stopped = true;
+    this.requests.failAll(BROKER_STOPPED);
+    this.streams.closeAll(BROKER_STOPPED);
+  }
+
+  /** The implementation to pass to `grpc.Server.addService`. */
+  handlers(): Record<KubeMQMethodName, UntypedHandleCall> {
+    return {
+      ...unsupportedQueueHandlers(),
+      Ping: this.ping,
+      SendRequest: this.sendRequest,
+      SendResponse: this.sendResponse,
+      SubscribeToRequests: this.subscribeToRequests,
+      SendEvent: this.sendEvent,
+      SendEventsStream: this.sendEventsStream,
+      SubscribeToEvents: this.subscribeToEvents,
+    };
+  }
+
+  private readonly ping: handleUnaryCall<Empty, PingResult> = (_call, callback) => {
+    const { startedAtMs, version } = this.identity;
+    const startSeconds = Math.floor(startedAtMs / 1000);
+    callback(null, {
+      Host: this.host,
+      Version: version,
+      ServerStartTime: String(startSeconds),
+      ServerUpTimeSeconds: String(Math.max(0, Math.floor(Date.now() / 1000) - startSeconds)),
+    });
+  };
+
+  private readonly sendRequest: handleUnaryCall<KubeMQRequest, KubeMQResponse> = (
+    call,
+    callback,
+  ) => {
+    if (this.stopped) return callback(BROKER_STOPPED);
+    const request = call.request;
+    const problem = requestError(request);
+    if (problem) return callback(internalError(problem));
+    // The caller's cancellation or gRPC deadline ends the wait too.
+    const abandon = this.requests.send(request, callback);
+    call.once('cancelled', abandon);
+  };
+
+  private readonly sendResponse: handleUnaryCall<KubeMQResponse, Empty> = (call, callback) => {
+    const response = call.request;
+    const problem = responseError(response);
+    if (problem) return callback(internalError(problem));
+    // OK whether or not anyone still waits for it.
+    this.requests.respond(response);
+    callback(null, EMPTY);
+  };
+
+  private readonly subscribeToRequests: handleServerStreamingCall<KubeMQSubscribe, KubeMQRequest> =
+    (call) => {
+      if (this.stopped) return endStream(call, BROKER_STOPPED);
+      const subscribe = call.request;
+      const problem = requestSubscriptionError(subscribe);
+      if (problem) return endStream(call, internalError(problem));
+      const type =
+        subscribe.SubscribeTypeData === SubscribeType.Commands
+          ? RequestType.Command
+          : RequestType.Query;
+      const remove = this.requests.subscribe(type, {
+        pattern: subscribe.Channel,
+        group: subscribe.Group,
+        deliver: (request) => call.write(request),
+      });
+      this.streams.track(call, remove);
+    };
+
+  private readonly sendEvent: handleUnaryCall<KubeMQEvent, KubeMQResult> = (call, callback) => {
+    if (this.stopped) return callback(BROKER_STOPPED);
+    const event = call.request;
+    const problem = eventError(event);
+    if (problem) return callback(internalError(problem));
+    if (event.Store) return callback(STORE_REFUSAL);
+    const eventId = this.events.publish(event);
+    callback(null, { EventID: eventId, Sent: true, Error: '' });
+  };
+
+  private readonly sendEventsStream: handleBidiStreamingCall<KubeMQEvent, KubeMQResult> = (
+    call,
+  ) => {
+    if (this.stopped) return endStream(call, BROKER_STOPPED);
+    const close = this.streams.track(call, () => undefined);
+    call.on('data', (event: KubeMQEvent) => {
+      // Errors are answered in-band and do not end the stream; a successful
+      // plain event gets no answer at all.
+      const problem = eventError(event);
+      if (problem) {
+        call.write({ EventID: event.EventID, Sent: false, Error: problem });
+      } else if (event.Store) {
+        call.write({ EventID: event.EventID, Sent: false, Error: STORE_REFUSAL_TEXT });
+      } else {
+        this.events.publish(event);
+      }
+    });
+    call.on('end', () => close({ code: 0, details: 'OK' }));
+    call.on('error', () => undefined);
+  };
+
+  private readonly subscribeToEvents: handleServerStreamingCall<
+    KubeMQSubscribe,
+    KubeMQEventReceive
+  > = (call) => {
+    if (this.stopped) return endStream(call, BROKER_STOPPED);
+    const subscribe = call.request;
+    const problem = eventSubscriptionError(subscribe);
+    if (problem) return endStream(call, internalError(problem));
+    if (subscribe.SubscribeTypeData === SubscribeType.EventsStore) {
+      return endStream(call, STORE_REFUSAL);
+    }
+    const remove = this.events.subscribe({
+      pattern: subscribe.Channel,
+      group: subscribe.Group,
+      deliver: (event) => call.write(event),
+    });
+    this.streams.track(call, remove);
+  };
+}

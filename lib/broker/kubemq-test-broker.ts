@@ -1,0 +1,118 @@
+import { Server, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js';
+import { KUBEMQ_MAX_MESSAGE_BYTES, kubemqServiceDefinition } from '../kubemq/proto';
+import { KubeMQGrpcService } from './grpc-service';
+
+/** Options of {@link KubeMQTestBroker.start}. */
+export interface KubeMQTestBrokerOptions {
+  /** TCP port to listen on; omitted or 0 picks a free port. */
+  port?: number;
+  /** Interface to listen on; defaults to `127.0.0.1`. */
+  host?: string;
+}
+
+/** The Version the broker reports in Ping. */
+export const TEST_BROKER_VERSION = 'nestjs-kubemq-test-broker';
+
+/** How long stop() lets in-flight calls finish before it cuts connections. */
+const STOP_GRACE_MS = 250;
+
+function formatAddress(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return reachable.includes(':') ? `[${reachable}]:${port}` : `${reachable}:${port}`;
+}
+
+/**
+ * A KubeMQ-compatible broker that runs in the current process and speaks
+ * the real gRPC protocol (`kubemq.kubemq` service), for tests and local
+ * development without a KubeMQ server.
+ *
+ * It behaves like KubeMQ Community v2.4 for commands, queries and plain
+ * events: the same validation order and error texts, fan-out with queue
+ * groups, wildcard subscriptions, and requests that fail with
+ * `Error 301: timeout for request message` only after their full Timeout.
+ * Events store and queues are not implemented: those RPCs answer
+ * UNIMPLEMENTED with a message that names them.
+ *
+ * @example
+ * ```ts
+ * const broker = await KubeMQTestBroker.start();
+ * // connect clients to broker.address, e.g. '127.0.0.1:43121'
+ * await broker.stop();
+ * ```
+ */
+export class KubeMQTestBroker {
+  /** `host:port` to connect a client to, e.g. `127.0.0.1:43121`. */
+  readonly address: string;
+  /** The TCP port the broker listens on. */
+  readonly port: number;
+
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly service: KubeMQGrpcService,
+    host: string,
+    port: number,
+  ) {
+    this.port = port;
+    this.address = formatAddress(host, port);
+  }
+
+  /**
+   * Starts a broker listening on `options.host` (default `127.0.0.1`) and
+   * `options.port` (default: a free port). Resolves once it accepts calls.
+   *
+   * @throws when the address cannot be bound (e.g. the port is taken).
+   */
+  static async start(options: KubeMQTestBrokerOptions = {}): Promise<KubeMQTestBroker> {
+    const host = options.host ?? '127.0.0.1';
+    const requestedPort = options.port ?? 0;
+    const service = new KubeMQGrpcService({
+      version: TEST_BROKER_VERSION,
+      startedAtMs: Date.now(),
+    });
+    const server = new Server({
+      'grpc.max_receive_message_length': KUBEMQ_MAX_MESSAGE_BYTES,
+      'grpc.max_send_message_length': KUBEMQ_MAX_MESSAGE_BYTES,
+    });
+    server.addService(
+      kubemqServiceDefinition() as unknown as ServiceDefinition,
+      service.handlers(),
+    );
+    const bindHost = host.includes(':') ? `[${host}]` : host;
+    const port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(
+        `${bindHost}:${requestedPort}`,
+        ServerCredentials.createInsecure(),
+        (error, boundPort) => (error ? reject(error) : resolve(boundPort)),
+      );
+    });
+    return new KubeMQTestBroker(server, service, host, port);
+  }
+
+  /**
+   * Stops the broker: waiting SendRequest calls fail at once and open
+   * subscription and events streams end (both with UNAVAILABLE,
+   * `Error 409: server is in shutdown mode`), then the server closes,
+   * cutting connections still open after a short grace period.
+   * Safe to call more than once.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.service.shutdown();
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, STOP_GRACE_MS);
+      this.server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * `nestjs-kubemq/testing`: an in-process, KubeMQ-compatible broker for tests.
+ *
+ * @packageDocumentation
+ */
+export {
+  KubeMQTestBroker,
+  TEST_BROKER_VERSION,
+  type KubeMQTestBrokerOptions,
+} from '../broker/kubemq-test-broker';

@@ -1,0 +1,295 @@
+import {
+  Client,
+  credentials,
+  Metadata,
+  status,
+  type ClientDuplexStream,
+  type ClientReadableStream,
+  type ServiceError,
+  type StatusObject,
+} from '@grpc/grpc-js';
+import type { MethodDefinition } from '@grpc/proto-loader';
+import {
+  makeEvent,
+  makeRequest,
+  makeResponse,
+  makeSubscribe,
+  type KubeMQEvent,
+  type KubeMQEventReceive,
+  type KubeMQRequest,
+  type KubeMQResponse,
+  type KubeMQResult,
+  type KubeMQSubscribe,
+  type PingResult,
+} from '../../lib/kubemq/messages';
+import {
+  KUBEMQ_MAX_MESSAGE_BYTES,
+  kubemqServiceDefinition,
+  type KubeMQMethodName,
+} from '../../lib/kubemq/proto';
+
+/**
+ * A bare gRPC client for the `kubemq.kubemq` service, built straight from
+ * the proto's method definitions. Conformance tests use it so that they
+ * check the broker on the wire, independently of the transport's own
+ * protocol layer, and run unchanged against a real KubeMQ server.
+ */
+
+export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Time to let a subscription become active: KubeMQ gives no "subscribed" signal. */
+export const SUBSCRIBE_SETTLE_MS = 200;
+
+/** Options of one call. */
+export interface CallOptions {
+  /** gRPC deadline, in ms from now. */
+  deadlineMs?: number;
+  /** Aborting cancels the call. */
+  signal?: AbortSignal;
+}
+
+type Empty = Record<string, never>;
+
+/** A server stream: collects what arrives and how it ended. */
+export class StreamReader<T> {
+  /** Everything received so far, in order. */
+  readonly received: T[] = [];
+  /** Resolves with the final status once the stream has ended (any code). */
+  readonly ended: Promise<StatusObject>;
+  private endStatus: StatusObject | undefined;
+  private waiters: (() => void)[] = [];
+
+  constructor(private readonly call: ClientReadableStream<T> | ClientDuplexStream<unknown, T>) {
+    call.on('data', (message: T) => {
+      this.received.push(message);
+      this.wake();
+    });
+    // 'error' carries the status for non-OK ends; 'status' always follows.
+    call.on('error', () => undefined);
+    this.ended = new Promise((resolve) => {
+      call.on('status', (final: StatusObject) => {
+        this.endStatus = final;
+        this.wake();
+        resolve(final);
+      });
+    });
+  }
+
+  /** True once the stream has a final status. */
+  get isEnded(): boolean {
+    return this.endStatus !== undefined;
+  }
+
+  /**
+   * Resolves when at least `count` messages have arrived; rejects after
+   * `timeoutMs`, or when the stream ends short of that.
+   */
+  async waitFor(count: number, timeoutMs = 5000): Promise<T[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.received.length < count) {
+      if (this.endStatus) {
+        throw new Error(
+          `stream ended (${this.endStatus.code} ${this.endStatus.details}) after ${this.received.length}/${count} messages`,
+        );
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(`timed out waiting for ${count} messages (got ${this.received.length})`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.received.slice(0, count);
+  }
+
+  /** The `index`-th message (0-based), waiting for it if needed. */
+  async nth(index: number, timeoutMs = 5000): Promise<T> {
+    const messages = await this.waitFor(index + 1, timeoutMs);
+    return messages[index];
+  }
+
+  /** Calls `listener` with each message that arrives from now on. */
+  onMessage(listener: (message: T) => void): void {
+    this.call.on('data', listener);
+  }
+
+  /** Cancels the stream (the client hangs up). */
+  cancel(): void {
+    this.call.cancel();
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+/** A SendEventsStream call: write events, read the Results the server chooses to send. */
+export class EventsStream extends StreamReader<KubeMQResult> {
+  constructor(private readonly duplex: ClientDuplexStream<KubeMQEvent, KubeMQResult>) {
+    super(duplex);
+  }
+
+  /** Sends one event (fields not given take proto defaults). */
+  send(fields: Partial<KubeMQEvent>): void {
+    this.duplex.write(makeEvent(fields));
+  }
+
+  /** Half-closes: the server then ends the stream with OK. */
+  end(): void {
+    this.duplex.end();
+  }
+}
+
+/** Answers each delivered request with the returned response fields (undefined: no answer). */
+export type RequestHandler = (
+  request: KubeMQRequest,
+) => Partial<KubeMQResponse> | undefined | Promise<Partial<KubeMQResponse> | undefined>;
+
+/** A bare `kubemq.kubemq` gRPC client. */
+export class RawKubeMQClient {
+  private readonly client: Client;
+  private readonly methods = kubemqServiceDefinition();
+  private readonly metadata = new Metadata();
+
+  constructor(
+    readonly address: string,
+    options: { authToken?: string } = {},
+  ) {
+    this.client = new Client(address, credentials.createInsecure(), {
+      'grpc.max_receive_message_length': KUBEMQ_MAX_MESSAGE_BYTES,
+      'grpc.max_send_message_length': KUBEMQ_MAX_MESSAGE_BYTES,
+    });
+    if (options.authToken !== undefined) this.metadata.set('authorization', options.authToken);
+  }
+
+  /** Any unary RPC, with the request as given. */
+  unary<Res>(method: KubeMQMethodName, request: object, options: CallOptions = {}): Promise<Res> {
+    const definition = this.method<object, Res>(method);
+    return new Promise<Res>((resolve, reject) => {
+      const callOptions = options.deadlineMs ? { deadline: Date.now() + options.deadlineMs } : {};
+      const call = this.client.makeUnaryRequest(
+        definition.path,
+        definition.requestSerialize,
+        definition.responseDeserialize,
+        request,
+        this.metadata,
+        callOptions,
+        (error: ServiceError | null, response?: Res) => {
+          if (error) reject(error);
+          else resolve(response as Res);
+        },
+      );
+      options.signal?.addEventListener('abort', () => call.cancel(), { once: true });
+    });
+  }
+
+  ping(): Promise<PingResult> {
+    return this.unary<PingResult>('Ping', {});
+  }
+
+  sendRequest(fields: Partial<KubeMQRequest>, options?: CallOptions): Promise<KubeMQResponse> {
+    return this.unary<KubeMQResponse>('SendRequest', makeRequest(fields), options);
+  }
+
+  sendResponse(fields: Partial<KubeMQResponse>): Promise<Empty> {
+    return this.unary<Empty>('SendResponse', makeResponse(fields));
+  }
+
+  sendEvent(fields: Partial<KubeMQEvent>): Promise<KubeMQResult> {
+    return this.unary<KubeMQResult>('SendEvent', makeEvent(fields));
+  }
+
+  subscribeToRequests(fields: Partial<KubeMQSubscribe>): StreamReader<KubeMQRequest> {
+    return new StreamReader(this.serverStream<KubeMQRequest>('SubscribeToRequests', fields));
+  }
+
+  subscribeToEvents(fields: Partial<KubeMQSubscribe>): StreamReader<KubeMQEventReceive> {
+    return new StreamReader(this.serverStream<KubeMQEventReceive>('SubscribeToEvents', fields));
+  }
+
+  openEventsStream(): EventsStream {
+    return new EventsStream(this.bidi<KubeMQEvent, KubeMQResult>('SendEventsStream'));
+  }
+
+  /** Any bidi RPC (no messages written). */
+  openBidi<Req, Res>(method: KubeMQMethodName): StreamReader<Res> & { end(): void } {
+    const duplex = this.bidi<Req, Res>(method);
+    const reader = new StreamReader<Res>(duplex);
+    return Object.assign(reader, { end: () => void duplex.end() });
+  }
+
+  /**
+   * Subscribes to requests and answers each with `handler`'s fields, adding
+   * RequestID and ReplyChannel from the request and ClientID "responder".
+   */
+  serveRequests(
+    fields: Partial<KubeMQSubscribe>,
+    handler: RequestHandler,
+  ): StreamReader<KubeMQRequest> {
+    const reader = this.subscribeToRequests(fields);
+    reader.onMessage(async (request) => {
+      const reply = await handler(request);
+      if (reply === undefined) return;
+      await this.sendResponse({
+        ClientID: 'responder',
+        RequestID: request.RequestID,
+        ReplyChannel: request.ReplyChannel,
+        ...reply,
+      }).catch(() => undefined);
+    });
+    return reader;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private serverStream<Res>(
+    method: KubeMQMethodName,
+    fields: Partial<KubeMQSubscribe>,
+  ): ClientReadableStream<Res> {
+    const definition = this.method<KubeMQSubscribe, Res>(method);
+    return this.client.makeServerStreamRequest(
+      definition.path,
+      definition.requestSerialize,
+      definition.responseDeserialize,
+      makeSubscribe(fields),
+      this.metadata,
+      {},
+    );
+  }
+
+  private bidi<Req, Res>(method: KubeMQMethodName): ClientDuplexStream<Req, Res> {
+    const definition = this.method<Req, Res>(method);
+    return this.client.makeBidiStreamRequest(
+      definition.path,
+      definition.requestSerialize,
+      definition.responseDeserialize,
+      this.metadata,
+      {},
+    );
+  }
+
+  private method<Req, Res>(name: KubeMQMethodName): MethodDefinition<Req, Res> {
+    return this.methods[name] as unknown as MethodDefinition<Req, Res>;
+  }
+}
+
+/** The gRPC error of a rejected call, or a failure when the call succeeded. */
+export async function grpcError(promise: Promise<unknown>): Promise<ServiceError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as ServiceError;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}
+
+export { status };
