@@ -106,10 +106,21 @@ export class KubeMQConnection {
    * `Timeout` (ms) is both KubeMQ's wait and, plus a margin, the gRPC deadline.
    */
   sendRequest(request: KubeMQRequest): Promise<KubeMQResponse> {
-    const deadline = Date.now() + request.Timeout + REQUEST_DEADLINE_MARGIN_MS;
-    return this.unary<KubeMQRequest, KubeMQResponse>(this.methods.SendRequest, request, {
-      deadline,
+    return new Promise((resolve, reject) => {
+      this.sendRequestWithCallback(request, (error, response) => (error ? reject(error) : resolve(response!)));
     });
+  }
+
+  /**
+   * Callback form of {@link sendRequest} for the hot path; returns a function
+   * that cancels the call (the broker then stops waiting for a reply).
+   */
+  sendRequestWithCallback(
+    request: KubeMQRequest,
+    callback: (error: KubeMQError | undefined, response?: KubeMQResponse) => void,
+  ): () => void {
+    const deadline = Date.now() + request.Timeout + REQUEST_DEADLINE_MARGIN_MS;
+    return this.unaryCall<KubeMQRequest, KubeMQResponse>(this.methods.SendRequest, request, { deadline }, callback);
   }
 
   /** Answers a request; the broker routes it by `ReplyChannel`. */
@@ -180,21 +191,34 @@ export class KubeMQConnection {
     request: Req,
     callOptions: CallOptions,
   ): Promise<Res> {
-    if (this.closed) return Promise.reject(closedError(this.address));
     return new Promise<Res>((resolve, reject) => {
-      this.client.makeUnaryRequest<Req, Res>(
-        method.path,
-        method.requestSerialize as (value: Req) => Buffer,
-        method.responseDeserialize as (value: Buffer) => Res,
-        request,
-        this.metadata.clone(),
-        callOptions,
-        (error, response) => {
-          if (error) reject(KubeMQError.fromGrpc(error));
-          else resolve(response as Res);
-        },
+      this.unaryCall<Req, Res>(method, request, callOptions, (error, response) =>
+        error ? reject(error) : resolve(response as Res),
       );
     });
+  }
+
+  private unaryCall<Req, Res>(
+    method: KubeMQMethods[keyof KubeMQMethods],
+    request: Req,
+    callOptions: CallOptions,
+    callback: (error: KubeMQError | undefined, response?: Res) => void,
+  ): () => void {
+    if (this.closed) {
+      const error = closedError(this.address);
+      process.nextTick(() => callback(error));
+      return () => undefined;
+    }
+    const call = this.client.makeUnaryRequest<Req, Res>(
+      method.path,
+      method.requestSerialize as (value: Req) => Buffer,
+      method.responseDeserialize as (value: Buffer) => Res,
+      request,
+      this.metadata.clone(),
+      callOptions,
+      (error, response) => (error ? callback(KubeMQError.fromGrpc(error)) : callback(undefined, response)),
+    );
+    return () => call.cancel();
   }
 
   private serverStream<Req, Res>(

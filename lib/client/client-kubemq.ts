@@ -1,0 +1,183 @@
+import { EventEmitter } from 'node:events';
+import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import { type Observable } from 'rxjs';
+import { KubeMQStatus, type KubeMQEvents } from '../constants';
+import { sendChannelError } from '../kubemq/channel-rules';
+import { KubeMQConnection } from '../kubemq/connection';
+import { KubeMQErrorText } from '../kubemq/errors';
+import { KubeMQError } from '../kubemq/kubemq-error';
+import { makeEvent, type KubeMQResult, type Tags } from '../kubemq/messages';
+import { KubeMQRecord, type KubeMQRecordOptions } from '../record-builders/kubemq.record-builder';
+import { encodeBody } from '../serializers/body-codec';
+import { type KubeMQClientOptions, type KubeMQCommandResponse } from './client-kubemq.options';
+import { PendingRequests } from './pending-requests';
+import { buildTags, encodeRequest, unpackRecord } from './request-encoder';
+import { decodeResponse, describeRequestError } from './response-decoder';
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** Per-call options of {@link ClientKubeMQ.command} and {@link ClientKubeMQ.query}. */
+export type KubeMQCallOptions = Omit<KubeMQRecordOptions, 'type'>;
+
+/**
+ * Nest `ClientProxy` for KubeMQ. `send()` sends a command (or, with a
+ * record of type `'query'`, a query) and emits the response; `emit()`
+ * publishes an event.
+ *
+ * @example
+ * ```ts
+ * ClientsModule.register([
+ *   { name: 'KUBEMQ', customClass: ClientKubeMQ, options: { address: 'localhost:50000' } },
+ * ]);
+ * ```
+ */
+export class ClientKubeMQ extends ClientProxy<KubeMQEvents, KubeMQStatus> {
+  private connection: KubeMQConnection | undefined;
+  private connecting: Promise<KubeMQConnection> | undefined;
+  private generation = 0;
+  private readonly pending = new PendingRequests();
+  private readonly events = new EventEmitter();
+  private readonly timeout: number;
+
+  constructor(private readonly options: KubeMQClientOptions) {
+    super();
+    this.events.on('error', () => undefined);
+    this.timeout = options?.timeout ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /**
+   * Connects (pings the broker). Concurrent calls share one attempt; after
+   * a failure the next call tries again.
+   */
+  connect(): Promise<KubeMQConnection> {
+    if (this.connecting) return this.connecting;
+    const generation = this.generation;
+    const attempt = (async () => {
+      const connection = new KubeMQConnection(this.options);
+      try {
+        await connection.connect();
+      } catch (error) {
+        connection.close();
+        throw error;
+      }
+      if (generation !== this.generation) {
+        connection.close();
+        throw new KubeMQError(`ClientKubeMQ was closed while connecting to ${connection.address}`);
+      }
+      this.connection = connection;
+      this._status$.next(KubeMQStatus.CONNECTED);
+      return connection;
+    })();
+    this.connecting = attempt;
+    attempt.catch(() => {
+      if (this.connecting === attempt) this.connecting = undefined;
+    });
+    return attempt;
+  }
+
+  /** Fails every pending request at once, then closes the connection. */
+  close(): void {
+    this.generation += 1;
+    const connection = this.connection;
+    this.connection = undefined;
+    this.connecting = undefined;
+    this.pending.failAll(
+      (count) =>
+        new KubeMQError(
+          `ClientKubeMQ was closed while ${count} request(s) waited for a response${connection ? ` from ${connection.address}` : ''}`,
+        ),
+    );
+    if (connection) {
+      connection.close();
+      this._status$.next(KubeMQStatus.DISCONNECTED);
+    }
+  }
+
+  /** Listens to `error`, `disconnect` and `reconnect`. */
+  override on<K extends keyof KubeMQEvents>(event: K, callback: KubeMQEvents[K]): void {
+    this.events.on(event, callback);
+  }
+
+  /** The underlying {@link KubeMQConnection} (after `connect()`). */
+  unwrap<T = KubeMQConnection>(): T {
+    if (!this.connection) throw new Error('Not initialized. Please call the "connect" method first.');
+    return this.connection as T;
+  }
+
+  /** Sends a command and emits the responder's acknowledgement. */
+  command(channel: string, data: unknown, options: KubeMQCallOptions = {}): Observable<KubeMQCommandResponse> {
+    return this.send<KubeMQCommandResponse>(channel, new KubeMQRecord(data, { ...options, type: 'command' }));
+  }
+
+  /** Sends a query and emits the handler's result. */
+  query<TResult = unknown>(channel: string, data: unknown, options: KubeMQCallOptions = {}): Observable<TResult> {
+    return this.send<TResult>(channel, new KubeMQRecord(data, { ...options, type: 'query' }));
+  }
+
+  protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    const connection = this.connection;
+    if (!connection) {
+      callback({ err: new KubeMQError('ClientKubeMQ is closed'), isDisposed: true });
+      return () => undefined;
+    }
+    const channel = this.normalizePattern(packet.pattern);
+    let request;
+    try {
+      request = encodeRequest(channel, packet.data, connection.clientId, this.timeout, metadataOf(packet));
+    } catch (error) {
+      callback({ err: error, isDisposed: true });
+      return () => undefined;
+    }
+    let settled = false;
+    const settle = (result: WritePacket) => {
+      if (settled) return;
+      settled = true;
+      forget();
+      callback(result);
+    };
+    const forget = this.pending.add((reason) => {
+      cancel();
+      settle({ err: reason, isDisposed: true });
+    });
+    const cancel = connection.sendRequestWithCallback(request, (error, response) => {
+      if (error) return settle({ err: describeRequestError(request, error), isDisposed: true });
+      const decoded = decodeResponse(request, response!);
+      settle(decoded.ok ? { response: decoded.value, isDisposed: true } : { err: decoded.error, isDisposed: true });
+    });
+    return () => {
+      if (settled) return;
+      settled = true;
+      forget();
+      cancel();
+    };
+  }
+
+  protected async dispatchEvent<T = KubeMQResult>(packet: ReadPacket): Promise<T> {
+    const connection = this.connection ?? (await this.connect());
+    const channel = this.normalizePattern(packet.pattern);
+    const problem = sendChannelError(channel);
+    if (problem) throw new KubeMQError(`Cannot send an event to KubeMQ channel "${channel}": ${problem}`);
+    const { data, options } = unpackRecord(packet.data);
+    const { body, format } = encodeBody(data);
+    const metadata = options.metadata ?? '';
+    if (body.length === 0 && metadata === '') {
+      throw new KubeMQError(`Cannot send an empty event to "${channel}": ${KubeMQErrorText.emptyMessage}`);
+    }
+    const result = await connection.sendEvent(
+      makeEvent({
+        ClientID: connection.clientId,
+        Channel: channel,
+        Metadata: metadata,
+        Body: body,
+        Tags: buildTags(metadataOf(packet), options.tags, format),
+      }),
+    );
+    if (!result.Sent) throw new KubeMQError(`KubeMQ did not accept the event on "${channel}": ${result.Error}`);
+    return result as T;
+  }
+}
+
+/** Nest 12 adds `metadata` to packets; it travels as KubeMQ tags. */
+function metadataOf(packet: ReadPacket): Tags | undefined {
+  return (packet as ReadPacket & { metadata?: Tags }).metadata;
+}

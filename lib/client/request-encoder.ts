@@ -1,0 +1,58 @@
+import { sendChannelError } from '../kubemq/channel-rules';
+import { KubeMQErrorText } from '../kubemq/errors';
+import { KubeMQError } from '../kubemq/kubemq-error';
+import { makeRequest, RequestType, type KubeMQRequest, type Tags } from '../kubemq/messages';
+import { KubeMQRecord, type KubeMQRecordOptions } from '../record-builders/kubemq.record-builder';
+import { BODY_FORMAT_TAG, encodeBody } from '../serializers/body-codec';
+
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/** A payload split into its data and KubeMQ options (from a {@link KubeMQRecord} or plain data). */
+export function unpackRecord(data: unknown): { data: unknown; options: Readonly<KubeMQRecordOptions> } {
+  return data instanceof KubeMQRecord ? { data: data.data, options: data.options } : { data, options: {} };
+}
+
+/** Merges Nest 12 packet metadata and record tags, then adds our body format tag. */
+export function buildTags(packetMetadata: Tags | undefined, recordTags: Tags | undefined, format: string): Tags {
+  return { ...packetMetadata, ...recordTags, [BODY_FORMAT_TAG]: format };
+}
+
+/**
+ * Builds the KubeMQ Request for `send()`. Throws a KubeMQError naming the
+ * channel for what the broker would refuse anyway, so no round trip is wasted.
+ */
+export function encodeRequest(
+  channel: string,
+  payload: unknown,
+  clientId: string,
+  defaultTimeout: number,
+  packetMetadata?: Tags,
+): KubeMQRequest {
+  const { data, options } = unpackRecord(payload);
+  const type = options.type ?? 'command';
+  if (type !== 'command' && type !== 'query') {
+    throw new KubeMQError(`KubeMQ request type must be 'command' or 'query', got ${JSON.stringify(type)}`);
+  }
+  const problem = sendChannelError(channel);
+  if (problem) throw new KubeMQError(`Cannot send a ${type} to KubeMQ channel "${channel}": ${problem}`);
+  const timeout = options.timeout ?? defaultTimeout;
+  if (!Number.isInteger(timeout) || timeout <= 0 || timeout > MAX_TIMEOUT_MS) {
+    throw new KubeMQError(
+      `Invalid timeout ${String(timeout)} for ${type} on "${channel}": a whole number of ms between 1 and ${MAX_TIMEOUT_MS} (${KubeMQErrorText.invalidTimeout})`,
+    );
+  }
+  const { body, format } = encodeBody(data);
+  const metadata = options.metadata ?? '';
+  if (body.length === 0 && metadata === '') {
+    throw new KubeMQError(`Cannot send an empty ${type} to "${channel}": ${KubeMQErrorText.emptyRequest}`);
+  }
+  return makeRequest({
+    RequestTypeData: type === 'query' ? RequestType.Query : RequestType.Command,
+    ClientID: clientId,
+    Channel: channel,
+    Metadata: metadata,
+    Body: body,
+    Timeout: timeout,
+    Tags: buildTags(packetMetadata, options.tags, format),
+  });
+}

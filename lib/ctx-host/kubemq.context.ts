@@ -1,0 +1,94 @@
+import { BaseRpcContext } from '@nestjs/microservices';
+import { type Tags } from '../kubemq/messages';
+
+/** The kind of KubeMQ message a handler is running for. */
+export type KubeMQMessageType = 'command' | 'query' | 'event';
+
+/** What the context carries about one incoming KubeMQ message. */
+export interface KubeMQMessageInfo {
+  type: KubeMQMessageType;
+  /** The concrete channel the message was sent to. */
+  channel: string;
+  /** The channel (or wildcard pattern) the handler subscribed to. */
+  pattern: string;
+  /** RequestID for commands and queries, EventID for events. */
+  id: string;
+  /** The sender's ClientID (empty for events: KubeMQ does not deliver it). */
+  clientId: string;
+  metadata: string;
+  tags: Tags;
+  /** The sender's timeout in ms (0 for events). */
+  timeout: number;
+  /** Where the response goes (empty for events). */
+  replyChannel: string;
+}
+
+type KubeMQContextArgs = [KubeMQMessageInfo];
+
+/**
+ * `@Ctx()` of a KubeMQ handler: the channel, ids, metadata and tags of the
+ * message being handled.
+ *
+ * @example
+ * ```ts
+ * @MessagePattern('hello-command')
+ * hello(@Payload() body: unknown, @Ctx() ctx: KubeMQContext) {
+ *   console.log(ctx.getRequestId(), ctx.getMetadata());
+ * }
+ * ```
+ */
+export class KubeMQContext extends BaseRpcContext<KubeMQContextArgs> {
+  constructor(args: KubeMQContextArgs) {
+    super(args);
+  }
+
+  /** Everything at once. */
+  getMessage(): KubeMQMessageInfo {
+    return this.args[0];
+  }
+
+  /** `'command'`, `'query'` or `'event'`. */
+  getType(): KubeMQMessageType {
+    return this.args[0].type;
+  }
+
+  /** The concrete channel the message was sent to. */
+  getChannel(): string {
+    return this.args[0].channel;
+  }
+
+  /** The subscribed channel or wildcard pattern that matched. */
+  getPattern(): string {
+    return this.args[0].pattern;
+  }
+
+  /** RequestID (commands, queries) or EventID (events). */
+  getRequestId(): string {
+    return this.args[0].id;
+  }
+
+  /** The sender's ClientID. */
+  getClientId(): string {
+    return this.args[0].clientId;
+  }
+
+  /** The message's Metadata string. */
+  getMetadata(): string {
+    return this.args[0].metadata;
+  }
+
+  /** The message's tags. */
+  getTags(): Tags {
+    return this.args[0].tags;
+  }
+
+  /** The sender's timeout in ms. */
+  getTimeout(): number {
+    return this.args[0].timeout;
+  }
+
+  /** The reply channel the broker assigned to this request. */
+  getReplyChannel(): string {
+    return this.args[0].replyChannel;
+  }
+}

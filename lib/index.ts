@@ -1,0 +1,34 @@
+/**
+ * nestjs-kubemq: a NestJS microservice transport for KubeMQ.
+ * The in-process broker for tests lives in 'nestjs-kubemq/testing'.
+ */
+export { ServerKubeMQ } from './server/server-kubemq';
+export type { KubeMQServerOptions, KubeMQHandlerExtras } from './server/server-kubemq.options';
+export { ClientKubeMQ, type KubeMQCallOptions } from './client/client-kubemq';
+export type { KubeMQClientOptions, KubeMQCommandResponse } from './client/client-kubemq.options';
+export { KubeMQContext, type KubeMQMessageInfo, type KubeMQMessageType } from './ctx-host/kubemq.context';
+export {
+  KubeMQRecord,
+  KubeMQRecordBuilder,
+  type KubeMQRecordOptions,
+  type KubeMQRequestKind,
+} from './record-builders/kubemq.record-builder';
+export { KUBEMQ_TRANSPORT, KubeMQStatus, type KubeMQEvents } from './constants';
+export { KubeMQConnection } from './kubemq/connection';
+export type { KubeMQConnectionOptions } from './kubemq/connection-options';
+export { KubeMQError } from './kubemq/kubemq-error';
+export { KubeMQErrorText } from './kubemq/errors';
+export { channelError, sendChannelError, subscribeChannelError, channelMatches } from './kubemq/channel-rules';
+export type {
+  KubeMQRequest,
+  KubeMQResponse,
+  KubeMQEvent,
+  KubeMQEventReceive,
+  KubeMQSubscribe,
+  KubeMQResult,
+  PingResult,
+  Tags,
+} from './kubemq/messages';
+export { RequestType, SubscribeType } from './kubemq/messages';
+export { BODY_FORMAT_TAG, encodeBody, decodeBody, type BodyFormat } from './serializers/body-codec';
+export { ERROR_TAG } from './errors/wire-error';

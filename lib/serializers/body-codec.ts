@@ -1,0 +1,89 @@
+import { type Tags } from '../kubemq/messages';
+
+/**
+ * The tag our senders add so that our receivers restore the exact type:
+ * `json` (JSON text), `text` (a string sent as UTF-8), `binary` (bytes as
+ * sent), `none` (no value, e.g. a handler that returned undefined).
+ */
+export const BODY_FORMAT_TAG = 'nestjs-kubemq.body';
+
+export type BodyFormat = 'json' | 'text' | 'binary' | 'none';
+
+/** A value turned into a KubeMQ Body, with the format tag to send beside it. */
+export interface EncodedBody {
+  body: Buffer;
+  format: BodyFormat;
+}
+
+const EMPTY = Buffer.alloc(0);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Encodes a value: Buffers and Uint8Arrays as-is, strings as UTF-8,
+ * `undefined` as an empty body, everything else as JSON.
+ */
+export function encodeBody(value: unknown): EncodedBody {
+  if (value === undefined) return { body: EMPTY, format: 'none' };
+  if (typeof value === 'string') return { body: Buffer.from(value, 'utf8'), format: 'text' };
+  if (Buffer.isBuffer(value)) return { body: value, format: 'binary' };
+  if (value instanceof Uint8Array) {
+    return { body: Buffer.from(value.buffer, value.byteOffset, value.byteLength), format: 'binary' };
+  }
+  const json = JSON.stringify(value);
+  // JSON.stringify gives undefined for functions and symbols: nothing to send.
+  if (json === undefined) return { body: EMPTY, format: 'none' };
+  return { body: Buffer.from(json, 'utf8'), format: 'json' };
+}
+
+/**
+ * Decodes a Body. With our format tag the original type comes back exactly.
+ * Without it (a foreign sender): JSON when it parses, else a UTF-8 string
+ * when valid, else a Buffer. Never throws.
+ */
+export function decodeBody(body: Uint8Array | undefined, format?: string): unknown {
+  const bytes = body ?? EMPTY;
+  switch (format) {
+    case 'none':
+      return undefined;
+    case 'binary':
+      return toBuffer(bytes);
+    case 'text':
+      return toBuffer(bytes).toString('utf8');
+    case 'json':
+      return parseOr(bytes, () => toBuffer(bytes).toString('utf8'));
+    default:
+      return sniff(bytes);
+  }
+}
+
+/** Reads the format tag from a message's tags. */
+export function bodyFormatOf(tags: Tags | undefined): string | undefined {
+  return tags ? tags[BODY_FORMAT_TAG] : undefined;
+}
+
+function sniff(bytes: Uint8Array): unknown {
+  if (bytes.length === 0) return undefined;
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return toBuffer(bytes);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function parseOr(bytes: Uint8Array, fallback: () => unknown): unknown {
+  try {
+    return JSON.parse(toBuffer(bytes).toString('utf8')) as unknown;
+  } catch {
+    return fallback();
+  }
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

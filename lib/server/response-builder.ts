@@ -1,0 +1,37 @@
+import { encodeWireError } from '../errors/wire-error';
+import { makeResponse, type KubeMQRequest, type KubeMQResponse } from '../kubemq/messages';
+import { BODY_FORMAT_TAG, encodeBody } from '../serializers/body-codec';
+import { type HandlerOutcome } from './handler-runner';
+
+/**
+ * The Response for a handled request. Commands carry only Executed and the
+ * time (the broker drops a command response's body anyway); queries carry
+ * the handler's value in Body with its format tag. A failure carries a
+ * readable `Error` plus the exact error object in a tag.
+ */
+export function buildResponse(
+  request: KubeMQRequest,
+  isQuery: boolean,
+  outcome: HandlerOutcome,
+  responderClientId: string,
+): KubeMQResponse {
+  const response = makeResponse({
+    ClientID: responderClientId,
+    RequestID: request.RequestID,
+    ReplyChannel: request.ReplyChannel,
+    Timestamp: String(Date.now()),
+  });
+  if (!outcome.ok) {
+    const { text, tags } = encodeWireError(outcome.error);
+    response.Error = text;
+    response.Tags = tags;
+    return response;
+  }
+  response.Executed = true;
+  if (isQuery) {
+    const { body, format } = encodeBody(outcome.value);
+    response.Body = body;
+    response.Tags = { [BODY_FORMAT_TAG]: format };
+  }
+  return response;
+}

@@ -1,0 +1,32 @@
+import { type KubeMQConnectionOptions } from '../kubemq/connection-options';
+
+/** Options of {@link ServerKubeMQ}. */
+export interface KubeMQServerOptions extends KubeMQConnectionOptions {
+  /**
+   * Default KubeMQ group of every subscription: each request or event goes
+   * to one member of the group (load balancing across replicas). A
+   * handler's `{ group }` extra overrides it. Default: no group (every
+   * instance receives every message).
+   */
+  group?: string;
+  /**
+   * How long `close()` waits for running handlers to finish and send their
+   * responses, in ms. Default 10000.
+   */
+  gracePeriod?: number;
+}
+
+/**
+ * Extras of `@MessagePattern(channel, extras)` / `@EventPattern(channel, extras)`.
+ *
+ * @example
+ * ```ts
+ * @MessagePattern('users.get', { type: 'query', group: 'users' })
+ * ```
+ */
+export interface KubeMQHandlerExtras {
+  /** For `@MessagePattern`: subscribe to `'command'`s (default) or `'query'`s. */
+  type?: 'command' | 'query';
+  /** This handler's KubeMQ group, instead of the server's default. */
+  group?: string;
+}
