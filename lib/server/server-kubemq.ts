@@ -93,6 +93,10 @@ export class ServerKubeMQ
     this.connection = connection;
     await connection.connect();
     for (const entry of plan) this.subscriptions.push(this.subscribe(connection, entry));
+    // KubeMQ never acknowledges a subscription. A Ping sent after the
+    // Subscribe calls on the same HTTP/2 connection reaches the broker after
+    // them, so in practice the subscriptions are in place once it returns.
+    await connection.ping();
     this._status$.next(KubeMQStatus.CONNECTED);
   }
 

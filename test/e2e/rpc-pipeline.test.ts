@@ -1,0 +1,292 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  Controller,
+  Injectable,
+  UseGuards,
+  UsePipes,
+  ValidationPipe,
+  type CanActivate,
+  type ExecutionContext,
+  type INestMicroservice,
+} from '@nestjs/common';
+import { Ctx, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
+import { IsInt, IsString, Min } from 'class-validator';
+import { interval, of, take, map } from 'rxjs';
+import { ClientKubeMQ, KubeMQContext, KubeMQError, KubeMQRecordBuilder, type KubeMQCommandResponse } from '../../lib';
+import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
+import { connectedClient, errorOf, firstReply, moduleWith, startMicroservice } from '../support/nest';
+
+const ch = {
+  hello: uniqueChannel('hello-command'),
+  object: uniqueChannel('q-object'),
+  string: uniqueChannel('q-string'),
+  number: uniqueChannel('q-number'),
+  buffer: uniqueChannel('q-buffer'),
+  observable: uniqueChannel('q-observable'),
+  echo: uniqueChannel('q-echo'),
+  validated: uniqueChannel('validated'),
+  guarded: uniqueChannel('guarded'),
+  rpcString: uniqueChannel('rpc-string'),
+  rpcObject: uniqueChannel('rpc-object'),
+  thrown: uniqueChannel('thrown'),
+  context: uniqueChannel('q-context'),
+};
+
+class CreateUser {
+  @IsString()
+  name!: string;
+
+  @IsInt()
+  @Min(0)
+  age!: number;
+}
+
+@Injectable()
+class TenantGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const ctx = context.switchToRpc().getContext<KubeMQContext>();
+    return ctx.getTags().tenant === 'allowed';
+  }
+}
+
+const received: Array<{ data: unknown; channel: string; requestId: string; clientId: string; type: string }> = [];
+
+@Controller()
+class RpcController {
+  @MessagePattern(ch.hello)
+  hello(@Payload() data: unknown, @Ctx() ctx: KubeMQContext): void {
+    received.push({
+      data,
+      channel: ctx.getChannel(),
+      requestId: ctx.getRequestId(),
+      clientId: ctx.getClientId(),
+      type: ctx.getType(),
+    });
+  }
+
+  @MessagePattern(ch.object, { type: 'query' })
+  object(@Payload() data: { id: number }) {
+    return { id: data.id, name: `user-${data.id}`, tags: ['a', 'b'] };
+  }
+
+  @MessagePattern(ch.string, { type: 'query' })
+  string(): string {
+    return 'plain text';
+  }
+
+  @MessagePattern(ch.number, { type: 'query' })
+  number(@Payload() data: number): number {
+    return data * 2;
+  }
+
+  @MessagePattern(ch.buffer, { type: 'query' })
+  buffer(): Buffer {
+    return Buffer.from([0, 1, 2, 250, 255]);
+  }
+
+  @MessagePattern(ch.observable, { type: 'query' })
+  observable() {
+    return interval(5).pipe(
+      take(3),
+      map((i) => `value-${i}`),
+    );
+  }
+
+  @MessagePattern(ch.echo, { type: 'query' })
+  async echo(@Payload() data: unknown) {
+    return of(data);
+  }
+
+  @MessagePattern(ch.validated, { type: 'query' })
+  @UsePipes(new ValidationPipe({ transform: true, exceptionFactory: (errors) => new RpcException({ status: 'invalid', fields: errors.map((e) => e.property) }) }))
+  create(@Payload() user: CreateUser) {
+    return { created: user.name, isDto: user instanceof CreateUser };
+  }
+
+  @MessagePattern(ch.guarded, { type: 'query' })
+  @UseGuards(TenantGuard)
+  guarded() {
+    return 'secret';
+  }
+
+  @MessagePattern(ch.rpcString)
+  rpcString(): never {
+    throw new RpcException('user not found');
+  }
+
+  @MessagePattern(ch.rpcObject)
+  rpcObject(): never {
+    throw new RpcException({ code: 'E_CONFLICT', message: 'already exists', details: { id: 7 } });
+  }
+
+  @MessagePattern(ch.thrown, { type: 'query' })
+  thrown(): never {
+    throw new Error('database password is hunter2');
+  }
+
+  @MessagePattern(ch.context, { type: 'query' })
+  context(@Ctx() ctx: KubeMQContext) {
+    return {
+      type: ctx.getType(),
+      channel: ctx.getChannel(),
+      pattern: ctx.getPattern(),
+      metadata: ctx.getMetadata(),
+      tags: ctx.getTags(),
+      timeout: ctx.getTimeout(),
+      replyChannelSet: ctx.getReplyChannel().length > 0,
+      requestId: ctx.getRequestId(),
+    };
+  }
+}
+
+describe('commands and queries through the Nest pipeline', () => {
+  let broker: TestBrokerHandle;
+  let app: INestMicroservice;
+  let client: ClientKubeMQ;
+
+  before(async () => {
+    broker = await startTestBroker();
+    ({ app } = await startMicroservice(moduleWith({ controllers: [RpcController], providers: [TenantGuard] }), {
+      address: broker.address,
+      clientId: 'rpc-pipeline-server',
+    }));
+    client = await connectedClient({ address: broker.address, clientId: 'rpc-pipeline-client' });
+  });
+
+  after(async () => {
+    client?.close();
+    await app?.close();
+    await broker?.stop();
+  });
+
+  it('answers a command and reports who executed it', async () => {
+    const before = Date.now();
+    const ack = await firstReply(() => client.send<KubeMQCommandResponse>(ch.hello, { greeting: 'hi' }));
+    assert.equal(ack.executed, true);
+    assert.equal(ack.clientId, 'rpc-pipeline-server');
+    assert.match(ack.requestId, /^[0-9A-Za-z]{22}$/);
+    assert.ok(ack.executedAt instanceof Date);
+    assert.ok(Math.abs(ack.executedAt.getTime() - before) < 60_000, 'executedAt is about now');
+    const seen = received.find((r) => r.requestId === ack.requestId);
+    assert.ok(seen, 'the handler saw the request');
+    assert.deepEqual(seen.data, { greeting: 'hi' });
+    assert.equal(seen.channel, ch.hello);
+    assert.equal(seen.clientId, 'rpc-pipeline-client');
+    assert.equal(seen.type, 'command');
+  });
+
+  it('client.command() is the typed form of send()', async () => {
+    const ack = await firstReply(() => client.command(ch.hello, 'text body'));
+    assert.equal(ack.executed, true);
+    assert.equal(received.find((r) => r.requestId === ack.requestId)?.data, 'text body');
+  });
+
+  it('returns an object from a query', async () => {
+    const record = new KubeMQRecordBuilder({ id: 42 }).setType('query').build();
+    const user = await firstReply(() => client.send(ch.object, record));
+    assert.deepEqual(user, { id: 42, name: 'user-42', tags: ['a', 'b'] });
+  });
+
+  it('returns a string, a number and a Buffer from queries, types intact', async () => {
+    assert.equal(await firstReply(() => client.query<string>(ch.string, {})), 'plain text');
+    assert.equal(await firstReply(() => client.query<number>(ch.number, 21)), 42);
+    const buffer = await firstReply(() => client.query<Buffer>(ch.buffer, {}));
+    assert.ok(Buffer.isBuffer(buffer));
+    assert.deepEqual([...buffer], [0, 1, 2, 250, 255]);
+  });
+
+  it('answers a query with the last value of an Observable', async () => {
+    assert.equal(await firstReply(() => client.query<string>(ch.observable, {})), 'value-2');
+  });
+
+  it('round-trips raw strings and Buffers unchanged', async () => {
+    assert.equal(await firstReply(() => client.query(ch.echo, '{"looks":"like json"}')), '{"looks":"like json"}');
+    const bytes = Buffer.from([0xff, 0x00, 0x7b]);
+    const back = await firstReply(() => client.query<Buffer>(ch.echo, bytes));
+    assert.ok(Buffer.isBuffer(back));
+    assert.ok(back.equals(bytes));
+    assert.deepEqual(await firstReply(() => client.query(ch.echo, [1, 'two', null])), [1, 'two', null]);
+  });
+
+  it('runs the ValidationPipe: good input reaches the handler as a DTO, bad input is rejected', async () => {
+    const ok = await firstReply(() => client.query(ch.validated, { name: 'Ada', age: 36 }));
+    assert.deepEqual(ok, { created: 'Ada', isDto: true });
+    const error = await errorOf(client.query(ch.validated, { name: 7, age: -1 }));
+    assert.deepEqual(error, { status: 'invalid', fields: ['name', 'age'] });
+  });
+
+  it('runs guards: a request the guard refuses gets "Forbidden resource"', async () => {
+    const allowed = new KubeMQRecordBuilder({}).setType('query').setTags({ tenant: 'allowed' }).build();
+    assert.equal(await firstReply(() => client.send(ch.guarded, allowed)), 'secret');
+    const denied = new KubeMQRecordBuilder({}).setType('query').setTags({ tenant: 'other' }).build();
+    assert.deepEqual(await errorOf(client.send(ch.guarded, denied)), {
+      status: 'error',
+      message: 'Forbidden resource',
+    });
+  });
+
+  it('delivers RpcException(string) as { status, message }', async () => {
+    assert.deepEqual(await errorOf(client.send(ch.rpcString, {})), { status: 'error', message: 'user not found' });
+  });
+
+  it('delivers RpcException(object) unchanged', async () => {
+    assert.deepEqual(await errorOf(client.send(ch.rpcObject, {})), {
+      code: 'E_CONFLICT',
+      message: 'already exists',
+      details: { id: 7 },
+    });
+  });
+
+  it('hides a thrown Error behind "Internal server error"', async () => {
+    const error = await errorOf(client.query(ch.thrown, {}));
+    assert.deepEqual(error, { status: 'error', message: 'Internal server error' });
+  });
+
+  it('gives the handler the context: channel, metadata, tags, timeout, reply channel', async () => {
+    const record = new KubeMQRecordBuilder({ q: 1 })
+      .setType('query')
+      .setMetadata('lookup-v1')
+      .setTags({ tenant: 't1', trace: 'abc' })
+      .setTimeout(2500)
+      .build();
+    const seen = (await firstReply(() => client.send(ch.context, record))) as Record<string, unknown>;
+    assert.equal(seen.type, 'query');
+    assert.equal(seen.channel, ch.context);
+    assert.equal(seen.pattern, ch.context);
+    assert.equal(seen.metadata, 'lookup-v1');
+    assert.equal((seen.tags as Record<string, string>).tenant, 't1');
+    assert.equal((seen.tags as Record<string, string>).trace, 'abc');
+    assert.equal(seen.timeout, 2500);
+    assert.equal(seen.replyChannelSet, true);
+    assert.match(String(seen.requestId), /^\S+$/);
+  });
+
+  it('fails with a timeout that names the channel and the wait when nobody answers', async () => {
+    const channel = uniqueChannel('nobody-listens');
+    const record = new KubeMQRecordBuilder({ x: 1 }).setTimeout(400).build();
+    const error = await errorOf(client.send(channel, record));
+    assert.ok(error instanceof KubeMQError);
+    assert.equal(error.isTimeout, true);
+    assert.match(error.message, new RegExp(`"${channel}"`));
+    assert.match(error.message, /400 ms/);
+    assert.match(error.message, /Error 301: timeout for request message/);
+  });
+
+  it('refuses a channel KubeMQ would refuse, with KubeMQ\'s text, before sending', async () => {
+    const error = await errorOf(client.send('has space', {}));
+    assert.ok(error instanceof KubeMQError);
+    assert.match(error.message, /"has space"/);
+    assert.match(error.message, /Error 108: invalid channel value, no white spaces are allowed/);
+    const wildcard = await errorOf(client.send('orders.*', {}));
+    assert.match((wildcard as Error).message, /Error 107/);
+  });
+
+  it('rejects nil data and bad timeouts with clear errors', async () => {
+    const nil = await errorOf(client.send(ch.hello, undefined));
+    assert.match(String((nil as Error).message ?? nil), /invalid message|data/i);
+    const badTimeout = await errorOf(client.send(ch.hello, new KubeMQRecordBuilder({}).setTimeout(-5).build()));
+    assert.match((badTimeout as Error).message, /Invalid timeout -5/);
+  });
+});
