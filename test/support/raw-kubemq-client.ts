@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import {
   Client,
   credentials,
@@ -152,6 +153,11 @@ export type RequestHandler = (
   request: KubeMQRequest,
 ) => Partial<KubeMQResponse> | undefined | Promise<Partial<KubeMQResponse> | undefined>;
 
+interface Cancellable {
+  cancel(): void;
+  readonly ended: Promise<StatusObject>;
+}
+
 /** A bare `kubemq.kubemq` gRPC client. */
 export class RawKubeMQClient {
   private readonly client: Client;
@@ -207,21 +213,25 @@ export class RawKubeMQClient {
   }
 
   subscribeToRequests(fields: Partial<KubeMQSubscribe>): StreamReader<KubeMQRequest> {
-    return new StreamReader(this.serverStream<KubeMQRequest>('SubscribeToRequests', fields));
+    return this.track(
+      new StreamReader(this.serverStream<KubeMQRequest>('SubscribeToRequests', fields)),
+    );
   }
 
   subscribeToEvents(fields: Partial<KubeMQSubscribe>): StreamReader<KubeMQEventReceive> {
-    return new StreamReader(this.serverStream<KubeMQEventReceive>('SubscribeToEvents', fields));
+    return this.track(
+      new StreamReader(this.serverStream<KubeMQEventReceive>('SubscribeToEvents', fields)),
+    );
   }
 
   openEventsStream(): EventsStream {
-    return new EventsStream(this.bidi<KubeMQEvent, KubeMQResult>('SendEventsStream'));
+    return this.track(new EventsStream(this.bidi<KubeMQEvent, KubeMQResult>('SendEventsStream')));
   }
 
   /** Any bidi RPC (no messages written). */
   openBidi<Req, Res>(method: KubeMQMethodName): StreamReader<Res> & { end(): void } {
     const duplex = this.bidi<Req, Res>(method);
-    const reader = new StreamReader<Res>(duplex);
+    const reader = this.track(new StreamReader<Res>(duplex));
     return Object.assign(reader, { end: () => void duplex.end() });
   }
 
@@ -247,8 +257,19 @@ export class RawKubeMQClient {
     return reader;
   }
 
+  /** Cancels every stream this client opened, then closes the channel. */
   close(): void {
+    for (const stream of this.streams) stream.cancel();
+    this.streams.clear();
     this.client.close();
+  }
+
+  private readonly streams = new Set<Cancellable>();
+
+  private track<R extends Cancellable>(reader: R): R {
+    this.streams.add(reader);
+    void reader.ended.then(() => this.streams.delete(reader));
+    return reader;
   }
 
   private serverStream<Res>(
@@ -290,6 +311,54 @@ export async function grpcError(promise: Promise<unknown>): Promise<ServiceError
     return error as ServiceError;
   }
   throw new Error('expected the call to fail, but it succeeded');
+}
+
+/** Asserts that a unary call fails with exactly this gRPC code and message. */
+export async function expectCallError(
+  promise: Promise<unknown>,
+  code: status,
+  details: string,
+): Promise<void> {
+  const error = await grpcError(promise);
+  assert.equal(error.details, details);
+  assert.equal(error.code, code, `gRPC code for "${error.details}"`);
+}
+
+/** Asserts that a server stream ends with exactly this status and delivered nothing. */
+export async function expectStreamError(
+  reader: StreamReader<unknown>,
+  code: status,
+  details: string,
+  timeoutMs = 5000,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`stream still open after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    const final = await Promise.race([reader.ended, timeout]);
+    assert.equal(final.details, details);
+    assert.equal(final.code, code, `gRPC code for "${final.details}"`);
+    assert.equal(reader.received.length, 0, 'no message before the error');
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Resolves with `promise`, or rejects when it takes longer than `ms`. */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not done within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export { status };

@@ -1,0 +1,221 @@
+// Ping, start/stop of KubeMQTestBroker, authorization metadata, and the
+// features the test broker refuses with UNIMPLEMENTED.
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { KubeMQErrorText as E } from '../../lib/kubemq/errors';
+import { EventsStoreType, RequestType, SubscribeType } from '../../lib/kubemq/messages';
+import { KubeMQTestBroker } from '../../lib/testing';
+import {
+  NEEDS_OWN_BROKER,
+  startTestBroker,
+  uniqueChannel,
+  type TestBrokerHandle,
+} from '../support/broker';
+import {
+  delay,
+  grpcError,
+  RawKubeMQClient,
+  status,
+  SUBSCRIBE_SETTLE_MS,
+  within,
+} from '../support/raw-kubemq-client';
+
+let shared: TestBrokerHandle;
+let client: RawKubeMQClient;
+
+before(async () => {
+  shared = await startTestBroker();
+  client = new RawKubeMQClient(shared.address);
+});
+
+after(async () => {
+  client.close();
+  await shared.stop();
+});
+
+describe('Ping (§9)', () => {
+  it('reports host, version, start time in seconds and uptime', async () => {
+    const before = Math.floor(Date.now() / 1000);
+    const ping = await client.ping();
+    assert.equal(typeof ping.Host, 'string');
+    assert.ok(ping.Host.length > 0);
+    assert.ok(!ping.Host.includes('.'), 'dots in the host name become _');
+    assert.equal(typeof ping.Version, 'string');
+    const start = Number(ping.ServerStartTime);
+    assert.ok(start > 1_500_000_000 && start <= before + 5, `seconds, not ms: ${start}`);
+    assert.ok(Number(ping.ServerUpTimeSeconds) >= 0);
+  });
+
+  it('accepts any authorization metadata', async () => {
+    const withToken = new RawKubeMQClient(shared.address, { authToken: 'any-token-at-all' });
+    try {
+      await withToken.ping();
+      const result = await withToken.sendEvent({
+        ClientID: 'auth',
+        Channel: uniqueChannel('auth'),
+        Metadata: 'm',
+      });
+      assert.equal(result.Sent, true);
+    } finally {
+      withToken.close();
+    }
+  });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+describe('KubeMQTestBroker start and stop', { skip: NEEDS_OWN_BROKER }, () => {
+  it('listens on 127.0.0.1 and a free port by default', async () => {
+    const broker = await KubeMQTestBroker.start();
+    try {
+      assert.match(broker.address, /^127\.0\.0\.1:\d+$/);
+      assert.equal(broker.address, `127.0.0.1:${broker.port}`);
+      assert.ok(broker.port > 0);
+    } finally {
+      await broker.stop();
+    }
+  });
+
+  it('listens on the port asked for, and fails to start when it is taken', async () => {
+    const port = await freePort();
+    const broker = await KubeMQTestBroker.start({ port, host: '127.0.0.1' });
+    try {
+      assert.equal(broker.port, port);
+      assert.equal(broker.address, `127.0.0.1:${port}`);
+      await assert.rejects(KubeMQTestBroker.start({ port }));
+    } finally {
+      await broker.stop();
+    }
+  });
+
+  it(
+    'ends subscriptions and fails waiting requests at once on stop()',
+    { timeout: 30_000 },
+    async () => {
+      const broker = await KubeMQTestBroker.start();
+      const own = new RawKubeMQClient(broker.address);
+      try {
+        const channel = uniqueChannel('stop');
+        const commands = own.subscribeToRequests({
+          SubscribeTypeData: SubscribeType.Commands,
+          ClientID: 'stop-sub',
+          Channel: channel,
+        });
+        const events = own.subscribeToEvents({
+          SubscribeTypeData: SubscribeType.Events,
+          ClientID: 'stop-sub',
+          Channel: `${channel}.>`,
+        });
+        const eventsStream = own.openEventsStream();
+        await delay(SUBSCRIBE_SETTLE_MS);
+        // Nobody answers and the Timeout is a minute: only stop() can end these.
+        const waiting = [RequestType.Command, RequestType.Query].map((type) =>
+          grpcError(
+            own.sendRequest({
+              RequestTypeData: type,
+              ClientID: 'stop-sender',
+              Channel: channel,
+              Metadata: 'm',
+              Timeout: 60_000,
+            }),
+          ),
+        );
+        await commands.nth(0);
+        await within(broker.stop(), 10_000, 'stop()');
+        for (const failure of await within(Promise.all(waiting), 10_000, 'pending requests')) {
+          assert.equal(failure.code, status.UNAVAILABLE);
+          assert.match(failure.details, /shutdown/);
+        }
+        for (const stream of [commands, events, eventsStream]) {
+          const final = await within(stream.ended, 10_000, 'stream end');
+          assert.notEqual(final.code, status.OK);
+        }
+        await broker.stop(); // a second stop is harmless
+      } finally {
+        own.close();
+        await broker.stop();
+      }
+    },
+  );
+});
+
+describe('features KubeMQTestBroker does not implement', { skip: NEEDS_OWN_BROKER }, () => {
+  it('refuses events-store sends and subscriptions with UNIMPLEMENTED', async () => {
+    const channel = uniqueChannel('store');
+    const send = await grpcError(
+      client.sendEvent({ ClientID: 'c', Channel: channel, Metadata: 'm', Store: true }),
+    );
+    assert.equal(send.code, status.UNIMPLEMENTED);
+    assert.match(send.details, /KubeMQTestBroker does not support events store/);
+
+    const subscription = client.subscribeToEvents({
+      SubscribeTypeData: SubscribeType.EventsStore,
+      ClientID: 'store-client',
+      Channel: channel,
+      EventsStoreTypeData: EventsStoreType.StartFromFirst,
+    });
+    const final = await within(subscription.ended, 5000, 'events-store subscription');
+    assert.equal(final.code, status.UNIMPLEMENTED);
+    assert.match(final.details, /KubeMQTestBroker does not support events store/);
+  });
+
+  it('answers store events on SendEventsStream in-band and keeps the stream', async () => {
+    const stream = client.openEventsStream();
+    stream.send({
+      EventID: 'e1',
+      ClientID: 'c',
+      Channel: uniqueChannel('store'),
+      Metadata: 'm',
+      Store: true,
+    });
+    const [result] = await stream.waitFor(1);
+    assert.equal(result.EventID, 'e1');
+    assert.equal(result.Sent, false);
+    assert.match(result.Error, /KubeMQTestBroker does not support events store/);
+    stream.end();
+    assert.equal((await within(stream.ended, 5000, 'stream end')).code, status.OK);
+  });
+
+  it('refuses every queue RPC with UNIMPLEMENTED naming the RPC', async () => {
+    for (const method of [
+      'SendQueueMessage',
+      'SendQueueMessagesBatch',
+      'ReceiveQueueMessages',
+      'AckAllQueueMessages',
+      'QueuesInfo',
+    ] as const) {
+      const error = await grpcError(client.unary(method, {}));
+      assert.equal(error.code, status.UNIMPLEMENTED, method);
+      assert.match(
+        error.details,
+        new RegExp(`KubeMQTestBroker does not support queues \\(${method}\\)`),
+      );
+    }
+    for (const method of ['StreamQueueMessage', 'QueuesDownstream', 'QueuesUpstream'] as const) {
+      const stream = client.openBidi(method);
+      const final = await within(stream.ended, 5000, method);
+      assert.equal(final.code, status.UNIMPLEMENTED, method);
+      assert.match(
+        final.details,
+        new RegExp(`KubeMQTestBroker does not support queues \\(${method}\\)`),
+      );
+    }
+  });
+
+  it('still validates before refusing', async () => {
+    const error = await grpcError(client.sendEvent({ ClientID: '', Store: true }));
+    assert.equal(error.code, status.INTERNAL);
+    assert.equal(error.details, E.emptyClientId);
+  });
+});
