@@ -6,7 +6,11 @@ export { ServerKubeMQ } from './server/server-kubemq';
 export type { KubeMQServerOptions, KubeMQHandlerExtras } from './server/server-kubemq.options';
 export { ClientKubeMQ, type KubeMQCallOptions } from './client/client-kubemq';
 export type { KubeMQClientOptions, KubeMQCommandResponse } from './client/client-kubemq.options';
-export { KubeMQContext, type KubeMQMessageInfo, type KubeMQMessageType } from './ctx-host/kubemq.context';
+export {
+  KubeMQContext,
+  type KubeMQMessageInfo,
+  type KubeMQMessageType,
+} from './ctx-host/kubemq.context';
 export {
   KubeMQRecord,
   KubeMQRecordBuilder,
@@ -18,7 +22,12 @@ export { KubeMQConnection } from './kubemq/connection';
 export type { KubeMQConnectionOptions } from './kubemq/connection-options';
 export { KubeMQError } from './kubemq/kubemq-error';
 export { KubeMQErrorText } from './kubemq/errors';
-export { channelError, sendChannelError, subscribeChannelError, channelMatches } from './kubemq/channel-rules';
+export {
+  channelError,
+  sendChannelError,
+  subscribeChannelError,
+  channelMatches,
+} from './kubemq/channel-rules';
 export type {
   KubeMQRequest,
   KubeMQResponse,

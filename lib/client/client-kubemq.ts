@@ -100,17 +100,29 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, KubeMQStatus> {
 
   /** The underlying {@link KubeMQConnection} (after `connect()`). */
   unwrap<T = KubeMQConnection>(): T {
-    if (!this.connection) throw new Error('Not initialized. Please call the "connect" method first.');
+    if (!this.connection)
+      throw new Error('Not initialized. Please call the "connect" method first.');
     return this.connection as T;
   }
 
   /** Sends a command and emits the responder's acknowledgement. */
-  command(channel: string, data: unknown, options: KubeMQCallOptions = {}): Observable<KubeMQCommandResponse> {
-    return this.send<KubeMQCommandResponse>(channel, new KubeMQRecord(data, { ...options, type: 'command' }));
+  command(
+    channel: string,
+    data: unknown,
+    options: KubeMQCallOptions = {},
+  ): Observable<KubeMQCommandResponse> {
+    return this.send<KubeMQCommandResponse>(
+      channel,
+      new KubeMQRecord(data, { ...options, type: 'command' }),
+    );
   }
 
   /** Sends a query and emits the handler's result. */
-  query<TResult = unknown>(channel: string, data: unknown, options: KubeMQCallOptions = {}): Observable<TResult> {
+  query<TResult = unknown>(
+    channel: string,
+    data: unknown,
+    options: KubeMQCallOptions = {},
+  ): Observable<TResult> {
     return this.send<TResult>(channel, new KubeMQRecord(data, { ...options, type: 'query' }));
   }
 
@@ -123,7 +135,13 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, KubeMQStatus> {
     const channel = this.normalizePattern(packet.pattern);
     let request;
     try {
-      request = encodeRequest(channel, packet.data, connection.clientId, this.timeout, metadataOf(packet));
+      request = encodeRequest(
+        channel,
+        packet.data,
+        connection.clientId,
+        this.timeout,
+        metadataOf(packet),
+      );
     } catch (error) {
       callback({ err: error, isDisposed: true });
       return () => undefined;
@@ -142,7 +160,11 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, KubeMQStatus> {
     const cancel = connection.sendRequestWithCallback(request, (error, response) => {
       if (error) return settle({ err: describeRequestError(request, error), isDisposed: true });
       const decoded = decodeResponse(request, response!);
-      settle(decoded.ok ? { response: decoded.value, isDisposed: true } : { err: decoded.error, isDisposed: true });
+      settle(
+        decoded.ok
+          ? { response: decoded.value, isDisposed: true }
+          : { err: decoded.error, isDisposed: true },
+      );
     });
     return () => {
       if (settled) return;
@@ -156,12 +178,15 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, KubeMQStatus> {
     const connection = this.connection ?? (await this.connect());
     const channel = this.normalizePattern(packet.pattern);
     const problem = sendChannelError(channel);
-    if (problem) throw new KubeMQError(`Cannot send an event to KubeMQ channel "${channel}": ${problem}`);
+    if (problem)
+      throw new KubeMQError(`Cannot send an event to KubeMQ channel "${channel}": ${problem}`);
     const { data, options } = unpackRecord(packet.data);
     const { body, format } = encodeBody(data);
     const metadata = options.metadata ?? '';
     if (body.length === 0 && metadata === '') {
-      throw new KubeMQError(`Cannot send an empty event to "${channel}": ${KubeMQErrorText.emptyMessage}`);
+      throw new KubeMQError(
+        `Cannot send an empty event to "${channel}": ${KubeMQErrorText.emptyMessage}`,
+      );
     }
     const result = await connection.sendEvent(
       makeEvent({
@@ -172,7 +197,8 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, KubeMQStatus> {
         Tags: buildTags(metadataOf(packet), options.tags, format),
       }),
     );
-    if (!result.Sent) throw new KubeMQError(`KubeMQ did not accept the event on "${channel}": ${result.Error}`);
+    if (!result.Sent)
+      throw new KubeMQError(`KubeMQ did not accept the event on "${channel}": ${result.Error}`);
     return result as T;
   }
 }

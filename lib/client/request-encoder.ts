@@ -8,12 +8,21 @@ import { BODY_FORMAT_TAG, encodeBody } from '../serializers/body-codec';
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
 /** A payload split into its data and KubeMQ options (from a {@link KubeMQRecord} or plain data). */
-export function unpackRecord(data: unknown): { data: unknown; options: Readonly<KubeMQRecordOptions> } {
-  return data instanceof KubeMQRecord ? { data: data.data, options: data.options } : { data, options: {} };
+export function unpackRecord(data: unknown): {
+  data: unknown;
+  options: Readonly<KubeMQRecordOptions>;
+} {
+  return data instanceof KubeMQRecord
+    ? { data: data.data, options: data.options }
+    : { data, options: {} };
 }
 
 /** Merges Nest 12 packet metadata and record tags, then adds our body format tag. */
-export function buildTags(packetMetadata: Tags | undefined, recordTags: Tags | undefined, format: string): Tags {
+export function buildTags(
+  packetMetadata: Tags | undefined,
+  recordTags: Tags | undefined,
+  format: string,
+): Tags {
   return { ...packetMetadata, ...recordTags, [BODY_FORMAT_TAG]: format };
 }
 
@@ -31,10 +40,13 @@ export function encodeRequest(
   const { data, options } = unpackRecord(payload);
   const type = options.type ?? 'command';
   if (type !== 'command' && type !== 'query') {
-    throw new KubeMQError(`KubeMQ request type must be 'command' or 'query', got ${JSON.stringify(type)}`);
+    throw new KubeMQError(
+      `KubeMQ request type must be 'command' or 'query', got ${JSON.stringify(type)}`,
+    );
   }
   const problem = sendChannelError(channel);
-  if (problem) throw new KubeMQError(`Cannot send a ${type} to KubeMQ channel "${channel}": ${problem}`);
+  if (problem)
+    throw new KubeMQError(`Cannot send a ${type} to KubeMQ channel "${channel}": ${problem}`);
   const timeout = options.timeout ?? defaultTimeout;
   if (!Number.isInteger(timeout) || timeout <= 0 || timeout > MAX_TIMEOUT_MS) {
     throw new KubeMQError(
@@ -44,7 +56,9 @@ export function encodeRequest(
   const { body, format } = encodeBody(data);
   const metadata = options.metadata ?? '';
   if (body.length === 0 && metadata === '') {
-    throw new KubeMQError(`Cannot send an empty ${type} to "${channel}": ${KubeMQErrorText.emptyRequest}`);
+    throw new KubeMQError(
+      `Cannot send an empty ${type} to "${channel}": ${KubeMQErrorText.emptyRequest}`,
+    );
   }
   return makeRequest({
     RequestTypeData: type === 'query' ? RequestType.Query : RequestType.Command,

@@ -107,7 +107,9 @@ export class KubeMQConnection {
    */
   sendRequest(request: KubeMQRequest): Promise<KubeMQResponse> {
     return new Promise((resolve, reject) => {
-      this.sendRequestWithCallback(request, (error, response) => (error ? reject(error) : resolve(response!)));
+      this.sendRequestWithCallback(request, (error, response) =>
+        error ? reject(error) : resolve(response!),
+      );
     });
   }
 
@@ -120,7 +122,12 @@ export class KubeMQConnection {
     callback: (error: KubeMQError | undefined, response?: KubeMQResponse) => void,
   ): () => void {
     const deadline = Date.now() + request.Timeout + REQUEST_DEADLINE_MARGIN_MS;
-    return this.unaryCall<KubeMQRequest, KubeMQResponse>(this.methods.SendRequest, request, { deadline }, callback);
+    return this.unaryCall<KubeMQRequest, KubeMQResponse>(
+      this.methods.SendRequest,
+      request,
+      { deadline },
+      callback,
+    );
   }
 
   /** Answers a request; the broker routes it by `ReplyChannel`. */
@@ -216,7 +223,8 @@ export class KubeMQConnection {
       request,
       this.metadata.clone(),
       callOptions,
-      (error, response) => (error ? callback(KubeMQError.fromGrpc(error)) : callback(undefined, response)),
+      (error, response) =>
+        error ? callback(KubeMQError.fromGrpc(error)) : callback(undefined, response),
     );
     return () => call.cancel();
   }

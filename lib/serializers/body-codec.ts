@@ -27,7 +27,10 @@ export function encodeBody(value: unknown): EncodedBody {
   if (typeof value === 'string') return { body: Buffer.from(value, 'utf8'), format: 'text' };
   if (Buffer.isBuffer(value)) return { body: value, format: 'binary' };
   if (value instanceof Uint8Array) {
-    return { body: Buffer.from(value.buffer, value.byteOffset, value.byteLength), format: 'binary' };
+    return {
+      body: Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+      format: 'binary',
+    };
   }
   const json = JSON.stringify(value);
   // JSON.stringify gives undefined for functions and symbols: nothing to send.
@@ -85,5 +88,7 @@ function parseOr(bytes: Uint8Array, fallback: () => unknown): unknown {
 }
 
 function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

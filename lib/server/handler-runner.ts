@@ -9,7 +9,11 @@ export type HandlerOutcome = { ok: true; value: unknown } | { ok: false; error: 
  * and exception filters) and waits for it to finish. An Observable result
  * counts by its last value. Never rejects.
  */
-export async function runHandler(handler: MessageHandler, data: unknown, ctx: unknown): Promise<HandlerOutcome> {
+export async function runHandler(
+  handler: MessageHandler,
+  data: unknown,
+  ctx: unknown,
+): Promise<HandlerOutcome> {
   try {
     const result: unknown = await handler(data, ctx);
     if (isObservable(result)) return await lastOutcome(result);

@@ -82,7 +82,9 @@ export class ServerKubeMQ
   /** The underlying {@link KubeMQConnection} (after `listen()`). */
   unwrap<T = KubeMQConnection>(): T {
     if (!this.connection) {
-      throw new Error('Not initialized. Please call the "listen"/"startAllMicroservices" method before accessing the server.');
+      throw new Error(
+        'Not initialized. Please call the "listen"/"startAllMicroservices" method before accessing the server.',
+      );
     }
     return this.connection as T;
   }
@@ -100,7 +102,10 @@ export class ServerKubeMQ
     this._status$.next(KubeMQStatus.CONNECTED);
   }
 
-  private subscribe(connection: KubeMQConnection, entry: PlannedSubscription): StreamSubscription<unknown> {
+  private subscribe(
+    connection: KubeMQConnection,
+    entry: PlannedSubscription,
+  ): StreamSubscription<unknown> {
     const subscribe = makeSubscribe({
       SubscribeTypeData: entry.subscribeType,
       ClientID: connection.clientId,
@@ -108,7 +113,8 @@ export class ServerKubeMQ
       Group: entry.group,
     });
     const lifecycle = {
-      onError: (error: KubeMQError) => this.reportError(`KubeMQ refused the subscription to "${entry.channel}"`, error),
+      onError: (error: KubeMQError) =>
+        this.reportError(`KubeMQ refused the subscription to "${entry.channel}"`, error),
       onDisconnect: (error: KubeMQError) => {
         this._status$.next(KubeMQStatus.RECONNECTING);
         this.events.emit('disconnect', error);
@@ -155,14 +161,20 @@ export class ServerKubeMQ
       const response = buildResponse(request, entry.kind === 'query', outcome, connection.clientId);
       await connection.sendResponse(response);
     } catch (error) {
-      this.reportError(`Could not answer request ${request.RequestID} on "${request.Channel}"`, error);
+      this.reportError(
+        `Could not answer request ${request.RequestID} on "${request.Channel}"`,
+        error,
+      );
     } finally {
       this.onProcessingEndHook?.(this.transportId, ctx);
       done();
     }
   }
 
-  private async handleKubeMQEvent(entry: PlannedSubscription, event: KubeMQEventReceive): Promise<void> {
+  private async handleKubeMQEvent(
+    entry: PlannedSubscription,
+    event: KubeMQEventReceive,
+  ): Promise<void> {
     const done = this.inFlight.start();
     const info: KubeMQMessageInfo = {
       type: 'event',
@@ -185,7 +197,11 @@ export class ServerKubeMQ
   }
 
   /** Runs the handler inside Nest's processing-start hook (11.1+ / 12) when there is one. */
-  private runWithHooks(handler: MessageHandler, data: unknown, ctx: KubeMQContext): Promise<HandlerOutcome> {
+  private runWithHooks(
+    handler: MessageHandler,
+    data: unknown,
+    ctx: KubeMQContext,
+  ): Promise<HandlerOutcome> {
     const startHook = this.onProcessingStartHook;
     if (typeof startHook !== 'function') return runHandler(handler, data, ctx);
     return new Promise<HandlerOutcome>((resolve) => {

@@ -26,7 +26,12 @@ export function planSubscriptions(
   for (const [channel, handler] of handlers) {
     const extras = (handler.extras ?? {}) as KubeMQHandlerExtras;
     const kind = handler.isEventHandler ? 'event' : extras.type === 'query' ? 'query' : 'command';
-    if (!handler.isEventHandler && extras.type !== undefined && extras.type !== 'command' && extras.type !== 'query') {
+    if (
+      !handler.isEventHandler &&
+      extras.type !== undefined &&
+      extras.type !== 'command' &&
+      extras.type !== 'query'
+    ) {
       throw new KubeMQError(
         `@MessagePattern('${channel}'): type must be 'command' or 'query', got ${JSON.stringify(extras.type)}`,
       );
@@ -38,7 +43,11 @@ export function planSubscriptions(
     plan.push({
       kind,
       subscribeType:
-        kind === 'event' ? SubscribeType.Events : kind === 'query' ? SubscribeType.Queries : SubscribeType.Commands,
+        kind === 'event'
+          ? SubscribeType.Events
+          : kind === 'query'
+            ? SubscribeType.Queries
+            : SubscribeType.Commands,
       channel,
       group: extras.group ?? defaultGroup ?? '',
       handler,

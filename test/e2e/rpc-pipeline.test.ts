@@ -14,9 +14,21 @@ import {
 import { Ctx, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { IsInt, IsString, Min } from 'class-validator';
 import { interval, of, take, map } from 'rxjs';
-import { ClientKubeMQ, KubeMQContext, KubeMQError, KubeMQRecordBuilder, type KubeMQCommandResponse } from '../../lib';
+import {
+  ClientKubeMQ,
+  KubeMQContext,
+  KubeMQError,
+  KubeMQRecordBuilder,
+  type KubeMQCommandResponse,
+} from '../../lib';
 import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
-import { connectedClient, errorOf, firstReply, moduleWith, startMicroservice } from '../support/nest';
+import {
+  connectedClient,
+  errorOf,
+  firstReply,
+  moduleWith,
+  startMicroservice,
+} from '../support/nest';
 
 const ch = {
   hello: uniqueChannel('hello-command'),
@@ -51,7 +63,13 @@ class TenantGuard implements CanActivate {
   }
 }
 
-const received: Array<{ data: unknown; channel: string; requestId: string; clientId: string; type: string }> = [];
+const received: Array<{
+  data: unknown;
+  channel: string;
+  requestId: string;
+  clientId: string;
+  type: string;
+}> = [];
 
 @Controller()
 class RpcController {
@@ -100,7 +118,13 @@ class RpcController {
   }
 
   @MessagePattern(ch.validated, { type: 'query' })
-  @UsePipes(new ValidationPipe({ transform: true, exceptionFactory: (errors) => new RpcException({ status: 'invalid', fields: errors.map((e) => e.property) }) }))
+  @UsePipes(
+    new ValidationPipe({
+      transform: true,
+      exceptionFactory: (errors) =>
+        new RpcException({ status: 'invalid', fields: errors.map((e) => e.property) }),
+    }),
+  )
   create(@Payload() user: CreateUser) {
     return { created: user.name, isDto: user instanceof CreateUser };
   }
@@ -148,10 +172,13 @@ describe('commands and queries through the Nest pipeline', () => {
 
   before(async () => {
     broker = await startTestBroker();
-    ({ app } = await startMicroservice(moduleWith({ controllers: [RpcController], providers: [TenantGuard] }), {
-      address: broker.address,
-      clientId: 'rpc-pipeline-server',
-    }));
+    ({ app } = await startMicroservice(
+      moduleWith({ controllers: [RpcController], providers: [TenantGuard] }),
+      {
+        address: broker.address,
+        clientId: 'rpc-pipeline-server',
+      },
+    ));
     client = await connectedClient({ address: broker.address, clientId: 'rpc-pipeline-client' });
   });
 
@@ -163,7 +190,9 @@ describe('commands and queries through the Nest pipeline', () => {
 
   it('answers a command and reports who executed it', async () => {
     const before = Date.now();
-    const ack = await firstReply(() => client.send<KubeMQCommandResponse>(ch.hello, { greeting: 'hi' }));
+    const ack = await firstReply(() =>
+      client.send<KubeMQCommandResponse>(ch.hello, { greeting: 'hi' }),
+    );
     assert.equal(ack.executed, true);
     assert.equal(ack.clientId, 'rpc-pipeline-server');
     assert.match(ack.requestId, /^[0-9A-Za-z]{22}$/);
@@ -202,12 +231,19 @@ describe('commands and queries through the Nest pipeline', () => {
   });
 
   it('round-trips raw strings and Buffers unchanged', async () => {
-    assert.equal(await firstReply(() => client.query(ch.echo, '{"looks":"like json"}')), '{"looks":"like json"}');
+    assert.equal(
+      await firstReply(() => client.query(ch.echo, '{"looks":"like json"}')),
+      '{"looks":"like json"}',
+    );
     const bytes = Buffer.from([0xff, 0x00, 0x7b]);
     const back = await firstReply(() => client.query<Buffer>(ch.echo, bytes));
     assert.ok(Buffer.isBuffer(back));
     assert.ok(back.equals(bytes));
-    assert.deepEqual(await firstReply(() => client.query(ch.echo, [1, 'two', null])), [1, 'two', null]);
+    assert.deepEqual(await firstReply(() => client.query(ch.echo, [1, 'two', null])), [
+      1,
+      'two',
+      null,
+    ]);
   });
 
   it('runs the ValidationPipe: good input reaches the handler as a DTO, bad input is rejected', async () => {
@@ -218,9 +254,15 @@ describe('commands and queries through the Nest pipeline', () => {
   });
 
   it('runs guards: a request the guard refuses gets "Forbidden resource"', async () => {
-    const allowed = new KubeMQRecordBuilder({}).setType('query').setTags({ tenant: 'allowed' }).build();
+    const allowed = new KubeMQRecordBuilder({})
+      .setType('query')
+      .setTags({ tenant: 'allowed' })
+      .build();
     assert.equal(await firstReply(() => client.send(ch.guarded, allowed)), 'secret');
-    const denied = new KubeMQRecordBuilder({}).setType('query').setTags({ tenant: 'other' }).build();
+    const denied = new KubeMQRecordBuilder({})
+      .setType('query')
+      .setTags({ tenant: 'other' })
+      .build();
     assert.deepEqual(await errorOf(client.send(ch.guarded, denied)), {
       status: 'error',
       message: 'Forbidden resource',
@@ -228,7 +270,10 @@ describe('commands and queries through the Nest pipeline', () => {
   });
 
   it('delivers RpcException(string) as { status, message }', async () => {
-    assert.deepEqual(await errorOf(client.send(ch.rpcString, {})), { status: 'error', message: 'user not found' });
+    assert.deepEqual(await errorOf(client.send(ch.rpcString, {})), {
+      status: 'error',
+      message: 'user not found',
+    });
   });
 
   it('delivers RpcException(object) unchanged', async () => {
@@ -251,7 +296,10 @@ describe('commands and queries through the Nest pipeline', () => {
       .setTags({ tenant: 't1', trace: 'abc' })
       .setTimeout(2500)
       .build();
-    const seen = (await firstReply(() => client.send(ch.context, record))) as Record<string, unknown>;
+    const seen = (await firstReply(() => client.send(ch.context, record))) as Record<
+      string,
+      unknown
+    >;
     assert.equal(seen.type, 'query');
     assert.equal(seen.channel, ch.context);
     assert.equal(seen.pattern, ch.context);
@@ -274,7 +322,7 @@ describe('commands and queries through the Nest pipeline', () => {
     assert.match(error.message, /Error 301: timeout for request message/);
   });
 
-  it('refuses a channel KubeMQ would refuse, with KubeMQ\'s text, before sending', async () => {
+  it("refuses a channel KubeMQ would refuse, with KubeMQ's text, before sending", async () => {
     const error = await errorOf(client.send('has space', {}));
     assert.ok(error instanceof KubeMQError);
     assert.match(error.message, /"has space"/);
@@ -286,7 +334,9 @@ describe('commands and queries through the Nest pipeline', () => {
   it('rejects nil data and bad timeouts with clear errors', async () => {
     const nil = await errorOf(client.send(ch.hello, undefined));
     assert.match(String((nil as Error).message ?? nil), /invalid message|data/i);
-    const badTimeout = await errorOf(client.send(ch.hello, new KubeMQRecordBuilder({}).setTimeout(-5).build()));
+    const badTimeout = await errorOf(
+      client.send(ch.hello, new KubeMQRecordBuilder({}).setTimeout(-5).build()),
+    );
     assert.match((badTimeout as Error).message, /Invalid timeout -5/);
   });
 });

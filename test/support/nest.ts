@@ -1,7 +1,12 @@
 import { Module, type INestMicroservice, type ModuleMetadata, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { firstValueFrom, type Observable } from 'rxjs';
-import { ClientKubeMQ, ServerKubeMQ, type KubeMQClientOptions, type KubeMQServerOptions } from '../../lib';
+import {
+  ClientKubeMQ,
+  ServerKubeMQ,
+  type KubeMQClientOptions,
+  type KubeMQServerOptions,
+} from '../../lib';
 import { EXTERNAL_ADDRESS } from './broker';
 
 /** Boots a real Nest microservice with ServerKubeMQ and waits for listen(). */
@@ -57,4 +62,5 @@ export async function errorOf(source: Observable<unknown>): Promise<unknown> {
   throw new Error(`expected an error, got ${JSON.stringify(value)}`);
 }
 
-export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const delay = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms));
