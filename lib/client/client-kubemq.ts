@@ -31,7 +31,7 @@ export type KubeMQCallOptions = Omit<KubeMQRecordOptions, 'type'>;
  * ]);
  * ```
  */
-export class ClientKubeMQ extends ClientProxy<KubeMQEvents, KubeMQStatus> {
+export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
   private connection: KubeMQConnection | undefined;
   private connecting: Promise<KubeMQConnection> | undefined;
   private generation = 0;
