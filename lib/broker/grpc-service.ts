@@ -115,7 +115,8 @@ export class KubeMQGrpcService {
     if (problem) return callback(internalError(problem));
     // The caller's cancellation or gRPC deadline ends the wait too.
     const abandon = this.requests.send(request, callback);
-    call.once('cancelled', abandon);
+    if (call.cancelled) abandon();
+    else call.once('cancelled', abandon);
   };
 
   private readonly sendResponse: handleUnaryCall<KubeMQResponse, Empty> = (call, callback) => {
