@@ -1,0 +1,192 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type BrokerCoreResult } from './broker-core';
+import { type LeakResult, type CellSpec, type MemoryTrace, type Sample } from './measure';
+import { type MachineInfo } from './machine';
+import { type BenchOptions } from './options';
+import { resultsDir } from './paths';
+
+/** Everything one `npm run bench` measured (the JSON file). */
+export interface BenchResults {
+  date: string;
+  mode: 'quick' | 'full';
+  machine: MachineInfo;
+  options: BenchOptions;
+  backends: Record<string, string>;
+  contenders: Array<{ name: string; label: string }>;
+  skipped: Array<{ name: string; reason: string }>;
+  cells: Array<CellSpec & { results: Record<string, { median: Sample; runs: Sample[] }> }>;
+  leak?: { cell: CellSpec; results: Record<string, LeakResult> };
+  brokerCore?: BrokerCoreResult[];
+}
+
+const PEERS = ['raw', 'kubemq-js', 'nats'] as const;
+
+export function sizeLabel(size: number): string {
+  return size >= 1024 && size % 1024 === 0 ? `${size / 1024} KiB` : `${size} B`;
+}
+
+function fixed(value: number, digits: number): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : '–';
+}
+
+function num(value: number): string {
+  return Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '–';
+}
+
+function ratio(a: number | undefined, b: number | undefined): string {
+  return a !== undefined && b !== undefined && Number.isFinite(a) && Number.isFinite(b) && b > 0
+    ? `${(a / b).toFixed(2)}×`
+    : '–';
+}
+
+function mib(bytes: number | undefined): string {
+  return bytes === undefined ? '–' : (bytes / 2 ** 20).toFixed(1);
+}
+
+function trace(t: MemoryTrace | undefined, key: keyof MemoryTrace): string {
+  return t ? t[key].map((b) => mib(b)).join(' → ') : '–';
+}
+
+function median(cell: BenchResults['cells'][number], name: string): Sample | undefined {
+  return cell.results[name]?.median;
+}
+
+/** The table of every contender in every cell. */
+export function resultsTable(results: BenchResults): string {
+  const lines = [
+    '| kind | body | conc | contender | req/s | p50 ms | p99 ms | CPU µs/req (sender+responder) | broker µs/req | errors |',
+    '|---|---|--:|---|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const cell of results.cells) {
+    for (const { name } of results.contenders) {
+      const s = median(cell, name);
+      if (!s) continue;
+      lines.push(
+        `| ${cell.kind} | ${sizeLabel(cell.size)} | ${cell.concurrency} | ${name} | ${num(s.rps)} | ${fixed(s.p50Ms, 3)} | ${fixed(s.p99Ms, 3)} | ${fixed(s.cpuUsPerReq, 0)} | ${fixed(s.backendCpuUsPerReq, 0)} | ${s.errors} |`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Ours divided by each peer, cell by cell (req/s: above 1 is better; p50 and CPU: below 1 is better). */
+export function ratioTable(results: BenchResults): string {
+  const peers = PEERS.filter((p) => results.contenders.some((c) => c.name === p));
+  const header = ['kind', 'body', 'conc'];
+  for (const peer of peers) {
+    header.push(`req/s ours/${peer}`);
+    if (peer === 'raw') header.push('p50 ours/raw', 'CPU ours/raw');
+  }
+  const lines = [
+    `| ${header.join(' | ')} |`,
+    `|${header.map((_, i) => (i < 3 ? '---' : '--:')).join('|')}|`,
+  ];
+  for (const cell of results.cells) {
+    const ours = median(cell, 'ours');
+    const row = [cell.kind, sizeLabel(cell.size), String(cell.concurrency)];
+    for (const peer of peers) {
+      const other = median(cell, peer);
+      row.push(ratio(ours?.rps, other?.rps));
+      if (peer === 'raw')
+        row.push(ratio(ours?.p50Ms, other?.p50Ms), ratio(ours?.cpuUsPerReq, other?.cpuUsPerReq));
+    }
+    lines.push(`| ${row.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Memory before, halfway and after the long run. */
+export function leakTable(results: BenchResults): string {
+  if (!results.leak) return '_Memory run skipped (--leak=0)._';
+  const { cell } = results.leak;
+  const lines = [
+    `${cell.kind}, ${sizeLabel(cell.size)} bodies, concurrency ${cell.concurrency}; MiB at start → halfway → end, each after a full GC.`,
+    '',
+    '| contender | requests | sender RSS | sender heap | responder RSS | responder heap | broker heap |',
+    '|---|--:|---|---|---|---|---|',
+  ];
+  for (const [name, r] of Object.entries(results.leak.results)) {
+    lines.push(
+      `| ${name} | ${num(r.requests)}${r.errors ? ` (${r.errors} errors)` : ''} | ${trace(r.sender, 'rss')} | ${trace(r.sender, 'heapUsed')} | ${trace(r.responder, 'rss')} | ${trace(r.responder, 'heapUsed')} | ${trace(r.backend, 'heapUsed')} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** The broker next to the gRPC floor: the echo server answers SendRequest itself. */
+export function brokerTable(results: BenchResults): string {
+  const lines = [
+    '| kind | body | conc | echo floor req/s | raw via broker req/s | raw/echo | echo server µs/call | broker µs/round trip | broker load (cores) |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const cell of results.cells) {
+    const echo = median(cell, 'echo');
+    const raw = median(cell, 'raw');
+    if (!echo && !raw) continue;
+    lines.push(
+      `| ${cell.kind} | ${sizeLabel(cell.size)} | ${cell.concurrency} | ${num(echo?.rps ?? NaN)} | ${num(raw?.rps ?? NaN)} | ${ratio(raw?.rps, echo?.rps)} | ${fixed(echo?.backendCpuUsPerReq ?? NaN, 0)} | ${fixed(raw?.backendCpuUsPerReq ?? NaN, 0)} | ${fixed(raw?.backendLoad ?? NaN, 2)} |`,
+    );
+  }
+  if (results.brokerCore?.length) {
+    lines.push(
+      '',
+      'In-process, without gRPC (per query round trip): the broker routing (validation, reply inbox, pending map, delivery, matching the response) and the protobuf work its four message (de)serializations cost.',
+      '',
+      '| body | routing µs | protobuf µs |',
+      '|---|--:|--:|',
+      ...results.brokerCore.map(
+        (b) => `| ${sizeLabel(b.size)} | ${fixed(b.routingUs, 2)} | ${fixed(b.codecUs, 2)} |`,
+      ),
+    );
+  }
+  return lines.join('\n');
+}
+
+export function machineLine(results: BenchResults): string {
+  const m = results.machine;
+  return `${m.nproc} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node.replace(/^v/, '')} (${m.platform}, kernel ${m.kernel})`;
+}
+
+export function renderMarkdown(results: BenchResults): string {
+  const o = results.options;
+  const parts = [
+    `# nestjs-kubemq benchmark (${results.mode})`,
+    '',
+    `- Date: ${results.date}`,
+    `- Machine: ${machineLine(results)}`,
+    ...Object.entries(results.backends).map(([k, v]) => `- ${k}: ${v}`),
+    `- Plan: each process warmed up ${o.processWarmupMs} ms, then per cell a ${o.warmupMs} ms warm-up and ${o.runs} runs × ${o.durationMs} ms per contender and cell, interleaved; medians shown`,
+    ...results.contenders.map((c) => `- \`${c.name}\`: ${c.label}`),
+    ...results.skipped.map((s) => `- skipped \`${s.name}\`: ${s.reason}`),
+    '',
+    '## Round trips',
+    '',
+    resultsTable(results),
+    '',
+    '## Ours relative to the others (same run)',
+    '',
+    ratioTable(results),
+    '',
+    `## Memory over a long run (${num(results.options.leakRequests)} requests)`,
+    '',
+    leakTable(results),
+    '',
+    '## The broker alone',
+    '',
+    brokerTable(results),
+    '',
+  ];
+  return parts.join('\n');
+}
+
+/** Writes bench/results/NAME.json and NAME.md; returns their paths. */
+export function writeResults(results: BenchResults, name: string): { json: string; md: string } {
+  const dir = resultsDir();
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, `${name}.json`);
+  const md = join(dir, `${name}.md`);
+  writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(md, renderMarkdown(results));
+  return { json, md };
+}
