@@ -8,10 +8,9 @@ import { KubeMQErrorText } from '../kubemq/errors';
 import { KubeMQError } from '../kubemq/kubemq-error';
 import { makeEvent, type KubeMQResult, type Tags } from '../kubemq/messages';
 import { KubeMQRecord, type KubeMQRecordOptions } from '../record-builders/kubemq.record-builder';
-import { encodeBody } from '../serializers/body-codec';
 import { type KubeMQClientOptions, type KubeMQCommandResponse } from './client-kubemq.options';
 import { PendingRequests } from './pending-requests';
-import { buildTags, encodeRequest, unpackRecord } from './request-encoder';
+import { buildTags, encodePayload, encodeRequest, unpackRecord } from './request-encoder';
 import { decodeResponse, describeRequestError } from './response-decoder';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -181,7 +180,7 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     if (problem)
       throw new KubeMQError(`Cannot send an event to KubeMQ channel "${channel}": ${problem}`);
     const { data, options } = unpackRecord(packet.data);
-    const { body, format } = encodeBody(data);
+    const { body, format } = encodePayload(data, `event to "${channel}"`);
     const metadata = options.metadata ?? '';
     if (body.length === 0 && metadata === '') {
       throw new KubeMQError(

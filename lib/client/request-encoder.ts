@@ -3,9 +3,18 @@ import { KubeMQErrorText } from '../kubemq/errors';
 import { KubeMQError } from '../kubemq/kubemq-error';
 import { makeRequest, RequestType, type KubeMQRequest, type Tags } from '../kubemq/messages';
 import { KubeMQRecord, type KubeMQRecordOptions } from '../record-builders/kubemq.record-builder';
-import { BODY_FORMAT_TAG, encodeBody } from '../serializers/body-codec';
+import { BODY_FORMAT_TAG, encodeBody, type EncodedBody } from '../serializers/body-codec';
 
 const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/** Encodes a payload, turning a serialization failure into an error that names the message. */
+export function encodePayload(data: unknown, what: string): EncodedBody {
+  try {
+    return encodeBody(data);
+  } catch (error) {
+    throw new KubeMQError(`Cannot send the ${what}: ${(error as Error).message}`);
+  }
+}
 
 /** A payload split into its data and KubeMQ options (from a {@link KubeMQRecord} or plain data). */
 export function unpackRecord(data: unknown): {
@@ -53,7 +62,7 @@ export function encodeRequest(
       `Invalid timeout ${String(timeout)} for ${type} on "${channel}": a whole number of ms between 1 and ${MAX_TIMEOUT_MS} (${KubeMQErrorText.invalidTimeout})`,
     );
   }
-  const { body, format } = encodeBody(data);
+  const { body, format } = encodePayload(data, `${type} to "${channel}"`);
   const metadata = options.metadata ?? '';
   if (body.length === 0 && metadata === '') {
     throw new KubeMQError(

@@ -21,6 +21,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /**
  * Encodes a value: Buffers and Uint8Arrays as-is, strings as UTF-8,
  * `undefined` as an empty body, everything else as JSON.
+ *
+ * @throws TypeError when the value cannot be written as JSON (circular, BigInt).
  */
 export function encodeBody(value: unknown): EncodedBody {
   if (value === undefined) return { body: EMPTY, format: 'none' };
@@ -32,7 +34,13 @@ export function encodeBody(value: unknown): EncodedBody {
       format: 'binary',
     };
   }
-  const json = JSON.stringify(value);
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (error) {
+    // Circular structures and BigInts: say what could not be sent.
+    throw new TypeError(`value cannot be sent as JSON: ${(error as Error).message}`);
+  }
   // JSON.stringify gives undefined for functions and symbols: nothing to send.
   if (json === undefined) return { body: EMPTY, format: 'none' };
   return { body: Buffer.from(json, 'utf8'), format: 'json' };

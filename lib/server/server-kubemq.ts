@@ -4,7 +4,13 @@ import { KUBEMQ_TRANSPORT, KubeMQStatus, type KubeMQEvents } from '../constants'
 import { KubeMQContext, type KubeMQMessageInfo } from '../ctx-host/kubemq.context';
 import { KubeMQConnection } from '../kubemq/connection';
 import { type KubeMQError } from '../kubemq/kubemq-error';
-import { makeSubscribe, type KubeMQEventReceive, type KubeMQRequest } from '../kubemq/messages';
+import {
+  makeSubscribe,
+  type KubeMQEventReceive,
+  type KubeMQRequest,
+  type KubeMQResponse,
+} from '../kubemq/messages';
+import { INTERNAL_ERROR } from '../errors/wire-error';
 import { type StreamSubscription } from '../kubemq/stream-subscription';
 import { bodyFormatOf, decodeBody } from '../serializers/body-codec';
 import { runHandler, type HandlerOutcome } from './handler-runner';
@@ -158,7 +164,7 @@ export class ServerKubeMQ
     try {
       const data = decodeBody(request.Body, bodyFormatOf(request.Tags));
       const outcome = await this.runWithHooks(entry.handler, data, ctx);
-      const response = buildResponse(request, entry.kind === 'query', outcome, connection.clientId);
+      const response = this.responseFor(request, entry, outcome, connection.clientId);
       await connection.sendResponse(response);
     } catch (error) {
       this.reportError(
@@ -193,6 +199,24 @@ export class ServerKubeMQ
     } finally {
       this.onProcessingEndHook?.(this.transportId, ctx);
       done();
+    }
+  }
+
+  /** The response for an outcome; a result that cannot be serialized becomes Nest's internal error. */
+  private responseFor(
+    request: KubeMQRequest,
+    entry: PlannedSubscription,
+    outcome: HandlerOutcome,
+    clientId: string,
+  ): KubeMQResponse {
+    const isQuery = entry.kind === 'query';
+    try {
+      return buildResponse(request, isQuery, outcome, clientId);
+    } catch (error) {
+      this.logger.error(
+        `The handler of "${entry.channel}" returned a value that cannot be sent: ${(error as Error).message}`,
+      );
+      return buildResponse(request, isQuery, { ok: false, error: INTERNAL_ERROR }, clientId);
     }
   }
 

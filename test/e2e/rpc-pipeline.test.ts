@@ -44,6 +44,7 @@ const ch = {
   rpcObject: uniqueChannel('rpc-object'),
   thrown: uniqueChannel('thrown'),
   context: uniqueChannel('q-context'),
+  circular: uniqueChannel('q-circular'),
 };
 
 class CreateUser {
@@ -148,6 +149,13 @@ class RpcController {
   @MessagePattern(ch.thrown, { type: 'query' })
   thrown(): never {
     throw new Error('database password is hunter2');
+  }
+
+  @MessagePattern(ch.circular, { type: 'query' })
+  circular() {
+    const node: Record<string, unknown> = { name: 'loop' };
+    node.self = node;
+    return node;
   }
 
   @MessagePattern(ch.context, { type: 'query' })
@@ -287,6 +295,24 @@ describe('commands and queries through the Nest pipeline', () => {
   it('hides a thrown Error behind "Internal server error"', async () => {
     const error = await errorOf(client.query(ch.thrown, {}));
     assert.deepEqual(error, { status: 'error', message: 'Internal server error' });
+  });
+
+  it('answers "Internal server error" when a result cannot be serialized, instead of leaving the caller waiting', async () => {
+    const error = await errorOf(client.query(ch.circular, {}));
+    assert.deepEqual(error, { status: 'error', message: 'Internal server error' });
+  });
+
+  it('refuses a payload that cannot be serialized, naming the channel', async () => {
+    const payload: Record<string, unknown> = {};
+    payload.self = payload;
+    const error = await errorOf(client.send(ch.hello, payload));
+    assert.ok(error instanceof KubeMQError);
+    assert.match(
+      error.message,
+      new RegExp(`Cannot send the command to "${ch.hello}": value cannot be sent as JSON`),
+    );
+    const big = await errorOf(client.emit(ch.hello, { n: 1n }));
+    assert.match((big as Error).message, /Cannot send the event to .*BigInt/);
   });
 
   it('gives the handler the context: channel, metadata, tags, timeout, reply channel', async () => {
