@@ -57,13 +57,19 @@ function pingHost(): string {
  * Authorization metadata is accepted and ignored, as on KubeMQ Community.
  */
 export class KubeMQGrpcService {
-  private readonly requests = new RequestRouter();
-  private readonly events = new EventRouter();
+  /** Shared with the REST face, so REST and gRPC clients reach each other. */
+  readonly requests = new RequestRouter();
+  readonly events = new EventRouter();
   private readonly streams = new OpenStreams();
   private readonly host = pingHost();
   private stopped = false;
 
   constructor(private readonly identity: BrokerIdentity) {}
+
+  /** True once shutdown() has begun. */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
 
   /** Calls in flight: waiting requests and open streams (for diagnostics and tests). */
   get activity(): { pendingRequests: number; openStreams: number } {
@@ -94,15 +100,20 @@ export class KubeMQGrpcService {
     };
   }
 
-  private readonly ping: handleUnaryCall<Empty, PingResult> = (_call, callback) => {
+  /** Ping's answer (also served by the REST face's `GET /ping`). */
+  pingResult(): PingResult {
     const { startedAtMs, version } = this.identity;
     const startSeconds = Math.floor(startedAtMs / 1000);
-    callback(null, {
+    return {
       Host: this.host,
       Version: version,
       ServerStartTime: String(startSeconds),
       ServerUpTimeSeconds: String(Math.max(0, Math.floor(Date.now() / 1000) - startSeconds)),
-    });
+    };
+  }
+
+  private readonly ping: handleUnaryCall<Empty, PingResult> = (_call, callback) => {
+    callback(null, this.pingResult());
   };
 
   private readonly sendRequest: handleUnaryCall<KubeMQRequest, KubeMQResponse> = (

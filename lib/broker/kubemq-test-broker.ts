@@ -1,6 +1,8 @@
 import { Server, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js';
 import { KUBEMQ_MAX_MESSAGE_BYTES, kubemqServiceDefinition } from '../kubemq/proto';
 import { KubeMQGrpcService } from './grpc-service';
+import { BrokerListenError } from './listen-error';
+import type { HttpFaces } from './rest/http-faces';
 
 /** Options of {@link KubeMQTestBroker.start}. */
 export interface KubeMQTestBrokerOptions {
@@ -8,6 +10,21 @@ export interface KubeMQTestBrokerOptions {
   port?: number;
   /** Interface to listen on; defaults to `127.0.0.1`. */
   host?: string;
+  /**
+   * Also serve KubeMQ's REST face (a real server's port 9090): `/ping`,
+   * `/send/request`, `/send/response`, `/send/event` and the WebSocket
+   * subscriptions `/subscribe/requests` and `/subscribe/events`. `true` picks
+   * a free port. Off by default.
+   */
+  rest?: boolean | { port?: number };
+  /** Also serve the API face's `/health` and `/ready` (a real server's port 8080). Off by default. */
+  api?: boolean | { port?: number };
+}
+
+/** The port asked for an optional face: undefined when it is off. */
+function facePort(option: boolean | { port?: number } | undefined): number | undefined {
+  if (!option) return undefined;
+  return option === true ? 0 : (option.port ?? 0);
 }
 
 /** The Version the broker reports in Ping. */
@@ -45,6 +62,10 @@ export class KubeMQTestBroker {
   readonly address: string;
   /** The TCP port the broker listens on. */
   readonly port: number;
+  /** `host:port` of the REST face, when started with `rest`. */
+  readonly restAddress: string | undefined;
+  /** `host:port` of the API face (`/health`, `/ready`), when started with `api`. */
+  readonly apiAddress: string | undefined;
 
   private stopping: Promise<void> | undefined;
 
@@ -53,16 +74,21 @@ export class KubeMQTestBroker {
     private readonly service: KubeMQGrpcService,
     host: string,
     port: number,
+    private readonly faces: HttpFaces | undefined,
   ) {
     this.port = port;
     this.address = formatAddress(host, port);
+    const { restPort, apiPort } = faces ?? {};
+    this.restAddress = restPort === undefined ? undefined : formatAddress(host, restPort);
+    this.apiAddress = apiPort === undefined ? undefined : formatAddress(host, apiPort);
   }
 
   /**
    * Starts a broker listening on `options.host` (default `127.0.0.1`) and
    * `options.port` (default: a free port). Resolves once it accepts calls.
    *
-   * @throws when the address cannot be bound (e.g. the port is taken).
+   * @throws BrokerListenError when a port cannot be bound (e.g. it is
+   *   taken), naming the face (gRPC, REST, API), the port and the option to change.
    */
   static async start(options: KubeMQTestBrokerOptions = {}): Promise<KubeMQTestBroker> {
     const host = options.host ?? '127.0.0.1';
@@ -84,10 +110,34 @@ export class KubeMQTestBroker {
       server.bindAsync(
         `${bindHost}:${requestedPort}`,
         ServerCredentials.createInsecure(),
-        (error, boundPort) => (error ? reject(error) : resolve(boundPort)),
+        (error, boundPort) =>
+          error
+            ? reject(
+                new BrokerListenError(
+                  'gRPC',
+                  host,
+                  requestedPort,
+                  BrokerListenError.codeOf(error),
+                  error,
+                ),
+              )
+            : resolve(boundPort),
       );
     });
-    return new KubeMQTestBroker(server, service, host, port);
+    const restPort = facePort(options.rest);
+    const apiPort = facePort(options.api);
+    let faces: HttpFaces | undefined;
+    if (restPort !== undefined || apiPort !== undefined) {
+      try {
+        // Loaded only when asked for: the REST face needs the `ws` package.
+        const { HttpFaces: Faces } = await import('./rest/http-faces');
+        faces = await Faces.start(service, { host, restPort, apiPort });
+      } catch (error) {
+        server.forceShutdown();
+        throw error;
+      }
+    }
+    return new KubeMQTestBroker(server, service, host, port, faces);
   }
 
   /**
@@ -104,6 +154,10 @@ export class KubeMQTestBroker {
 
   private async shutdown(): Promise<void> {
     this.service.shutdown();
+    await Promise.all([this.faces?.close(), this.closeGrpc()]);
+  }
+
+  private async closeGrpc(): Promise<void> {
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => {
         this.server.forceShutdown();

@@ -8,3 +8,4 @@ export {
   TEST_BROKER_VERSION,
   type KubeMQTestBrokerOptions,
 } from '../broker/kubemq-test-broker';
+export { BrokerListenError, type BrokerFace } from '../broker/listen-error';

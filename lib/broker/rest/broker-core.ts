@@ -1,0 +1,17 @@
+import type { PingResult } from '../../kubemq/messages';
+import type { EventRouter } from '../event-router';
+import type { RequestRouter } from '../request-router';
+
+/**
+ * What the REST and API faces share with the gRPC service: the same
+ * routers (so a request sent over REST reaches a gRPC subscriber and the
+ * other way round), the same Ping answer, and whether the broker is stopping.
+ */
+export interface BrokerCore {
+  readonly requests: RequestRouter;
+  readonly events: EventRouter;
+  /** True once stop() has begun. */
+  readonly isStopped: boolean;
+  /** Ping's answer right now. */
+  pingResult(): PingResult;
+}
