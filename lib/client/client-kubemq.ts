@@ -1,5 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import {
+  ClientProxy,
+  type MsPattern,
+  type ReadPacket,
+  type WritePacket,
+} from '@nestjs/microservices';
 import { type Observable } from 'rxjs';
 import { KubeMQStatus, type KubeMQEvents } from '../constants';
 import { sendChannelError } from '../kubemq/channel-rules';
@@ -106,7 +111,7 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
 
   /** Sends a command and emits the responder's acknowledgement. */
   command(
-    channel: string,
+    channel: MsPattern,
     data: unknown,
     options: KubeMQCallOptions = {},
   ): Observable<KubeMQCommandResponse> {
@@ -118,7 +123,7 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
 
   /** Sends a query and emits the handler's result. */
   query<TResult = unknown>(
-    channel: string,
+    channel: MsPattern,
     data: unknown,
     options: KubeMQCallOptions = {},
   ): Observable<TResult> {

@@ -45,6 +45,7 @@ const ch = {
   thrown: uniqueChannel('thrown'),
   context: uniqueChannel('q-context'),
   circular: uniqueChannel('q-circular'),
+  objectService: uniqueChannel('math'),
 };
 
 class CreateUser {
@@ -149,6 +150,11 @@ class RpcController {
   @MessagePattern(ch.thrown, { type: 'query' })
   thrown(): never {
     throw new Error('database password is hunter2');
+  }
+
+  @MessagePattern({ service: ch.objectService, cmd: 'sum' }, { type: 'query' })
+  sum(@Payload() numbers: number[], @Ctx() ctx: KubeMQContext) {
+    return { sum: numbers.reduce((a, b) => a + b, 0), channel: ctx.getChannel() };
   }
 
   @MessagePattern(ch.circular, { type: 'query' })
@@ -295,6 +301,24 @@ describe('commands and queries through the Nest pipeline', () => {
   it('hides a thrown Error behind "Internal server error"', async () => {
     const error = await errorOf(client.query(ch.thrown, {}));
     assert.deepEqual(error, { status: 'error', message: 'Internal server error' });
+  });
+
+  it('maps object patterns to the same channel on both sides, whatever the key order', async () => {
+    const reply = await firstReply(() =>
+      client.query<{ sum: number; channel: string }>(
+        { cmd: 'sum', service: ch.objectService },
+        [1, 2, 3],
+      ),
+    );
+    assert.equal(reply.sum, 6);
+    assert.equal(reply.channel, `{"cmd":"sum","service":"${ch.objectService}"}`);
+    const viaSend = await firstReply(() =>
+      client.send(
+        { service: ch.objectService, cmd: 'sum' },
+        new KubeMQRecordBuilder([4, 5]).setType('query').build(),
+      ),
+    );
+    assert.equal((viaSend as { sum: number }).sum, 9);
   });
 
   it('answers "Internal server error" when a result cannot be serialized, instead of leaving the caller waiting', async () => {
