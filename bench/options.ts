@@ -21,6 +21,8 @@ export interface BenchOptions {
   profile: string[];
   /** Base name of the result files in bench/results/. */
   out: string;
+  /** A git ref whose lib/ the `ours-base` contender runs (before/after in one run). */
+  baseline?: string;
 }
 
 export const USAGE = `npm run bench -- [flags]
@@ -37,6 +39,7 @@ export const USAGE = `npm run bench -- [flags]
   --leak=N             requests in the memory run (0 skips it)
   --profile=ours       write --cpu-prof profiles of these contenders' processes to bench/results/
   --out=NAME           result files bench/results/NAME.{json,md} (default: latest, latest-quick)
+  --baseline=REF       also run \`ours-base\`: the same Nest apps on lib/ as of git REF (before/after)
 
 Environment: KUBEMQ_ADDRESS=host:port benchmarks against that broker instead of KubeMQTestBroker.`;
 
@@ -60,7 +63,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   const options: BenchOptions = {
     quick,
     install: argv.includes('--install') || process.env.CI === 'true',
-    contenders: CONTENDERS.map((c) => c.name),
+    contenders: CONTENDERS.map((c) => c.name).filter((name) => name !== 'ours-base'),
     kinds: ['command', 'query'],
     sizes: [100, 65_536],
     concurrencies: [1, 16, 64],
@@ -120,9 +123,15 @@ export function parseOptions(argv: string[]): BenchOptions {
       case 'out':
         options.out = value;
         break;
+      case 'baseline':
+        options.baseline = value;
+        break;
       default:
         throw new Error(`unknown flag --${flag}\n\n${USAGE}`);
     }
+  }
+  if (options.baseline && !options.contenders.includes('ours-base')) {
+    options.contenders.splice(options.contenders.indexOf('ours') + 1, 0, 'ours-base');
   }
   return options;
 }

@@ -20,7 +20,7 @@ export interface BenchResults {
   brokerCore?: BrokerCoreResult[];
 }
 
-const PEERS = ['raw', 'kubemq-js', 'nats'] as const;
+const PEERS = ['raw', 'ours-base', 'kubemq-js', 'nats'] as const;
 
 export function sizeLabel(size: number): string {
   return size >= 1024 && size % 1024 === 0 ? `${size / 1024} KiB` : `${size} B`;

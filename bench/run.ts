@@ -1,3 +1,4 @@
+import { buildBaseline } from './baseline';
 import { measureBrokerCore } from './broker-core';
 import { CONTENDERS } from './contenders';
 import { Fleet } from './fleet';
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
     cells: [],
   };
   console.log(`[bench] ${results.mode} run on ${machineLine(results)}`);
+  if (options.baseline) process.env.BENCH_BASE_LIB = buildBaseline(options.baseline);
   const fleet = await Fleet.start(options);
   const stop = () => fleet.stop().catch(() => undefined);
   process.once('SIGINT', () => void stop().then(() => process.exit(130)));

@@ -25,6 +25,18 @@ export const CONTENDERS: readonly ContenderInfo[] = [
     load: async () => (await import('./ours')).ours,
   },
   {
+    name: 'ours-base',
+    label: `nestjs-kubemq built from ${process.env.BENCH_BASE_LIB ?? '(set by --baseline)'}`,
+    backend: 'kubemq',
+    // Same apps as `ours`, on another build of lib/ (see --baseline), for before/after in one run.
+    load: async () => {
+      const base = process.env.BENCH_BASE_LIB;
+      if (!base) throw new Error('ours-base needs --baseline=<git ref>');
+      const lib = (await import(base)) as import('./ours').TransportClasses;
+      return (await import('./ours')).oursWith(lib);
+    },
+  },
+  {
     name: 'kubemq-js',
     label: 'kubemq-js 1.2 SDK',
     backend: 'kubemq',

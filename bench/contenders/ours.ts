@@ -3,12 +3,13 @@ import { Controller, Module, type INestApplicationContext } from '@nestjs/common
 import { NestFactory } from '@nestjs/core';
 import { ClientsModule, MessagePattern, Payload } from '@nestjs/microservices';
 import { lastValueFrom, type Observable } from 'rxjs';
-import { ClientKubeMQ, ServerKubeMQ } from '../../lib';
+import * as current from '../../lib';
 import {
   expectSize,
   type BenchEnv,
   type ContenderModule,
   type Kind,
+  type ResponderDriver,
   type SenderDriver,
 } from './types';
 
@@ -21,7 +22,13 @@ import {
 
 const CLIENT = 'KUBEMQ_BENCH';
 
-function senderModule(env: BenchEnv) {
+/** The two classes a contender needs from a build of this package. */
+export interface TransportClasses {
+  ClientKubeMQ: typeof current.ClientKubeMQ;
+  ServerKubeMQ: typeof current.ServerKubeMQ;
+}
+
+function senderModule(env: BenchEnv, { ClientKubeMQ }: TransportClasses) {
   @Module({
     imports: [
       ClientsModule.register([
@@ -84,24 +91,32 @@ export function nestSender(
   };
 }
 
-export const ours: ContenderModule = {
-  async startSender(env) {
-    const app = await NestFactory.createApplicationContext(senderModule(env), { logger: false });
-    const client = app.get<ClientKubeMQ>(CLIENT);
-    await client.connect();
-    return nestSender(app, (kind, payload) =>
-      kind === 'query'
-        ? client.query(env.channels.query, payload)
-        : client.send(env.channels.command, payload),
-    );
-  },
+/** Ours, built from `lib` (this tree, or another build given by `--baseline`). */
+export function oursWith(lib: TransportClasses): ContenderModule {
+  return {
+    startSender: (env) => startSender(env, lib),
+    startResponder: (env) => startResponder(env, lib),
+  };
+}
 
-  async startResponder(env) {
-    const app = await NestFactory.createMicroservice(responderModule(env), {
-      strategy: new ServerKubeMQ({ address: env.address, clientId: env.clientId }),
-      logger: false,
-    });
-    await app.listen();
-    return { close: () => app.close() };
-  },
-};
+export const ours = oursWith(current);
+
+async function startSender(env: BenchEnv, lib: TransportClasses): Promise<SenderDriver> {
+  const app = await NestFactory.createApplicationContext(senderModule(env, lib), { logger: false });
+  const client = app.get<current.ClientKubeMQ>(CLIENT);
+  await client.connect();
+  return nestSender(app, (kind, payload) =>
+    kind === 'query'
+      ? client.query(env.channels.query, payload)
+      : client.send(env.channels.command, payload),
+  );
+}
+
+async function startResponder(env: BenchEnv, lib: TransportClasses): Promise<ResponderDriver> {
+  const app = await NestFactory.createMicroservice(responderModule(env), {
+    strategy: new lib.ServerKubeMQ({ address: env.address, clientId: env.clientId }),
+    logger: false,
+  });
+  await app.listen();
+  return { close: () => app.close() };
+}
