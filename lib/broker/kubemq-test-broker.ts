@@ -1,5 +1,6 @@
 import { Server, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js';
-import { KUBEMQ_MAX_MESSAGE_BYTES, kubemqServiceDefinition } from '../kubemq/proto';
+import { fastServiceDefinition } from '../kubemq/methods';
+import { KUBEMQ_MAX_MESSAGE_BYTES } from '../kubemq/proto';
 import { KubeMQGrpcService } from './grpc-service';
 import { BrokerListenError } from './listen-error';
 import type { HttpFaces } from './rest/http-faces';
@@ -101,10 +102,7 @@ export class KubeMQTestBroker {
       'grpc.max_receive_message_length': KUBEMQ_MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': KUBEMQ_MAX_MESSAGE_BYTES,
     });
-    server.addService(
-      kubemqServiceDefinition() as unknown as ServiceDefinition,
-      service.handlers(),
-    );
+    server.addService(fastServiceDefinition() as unknown as ServiceDefinition, service.handlers());
     const bindHost = host.includes(':') ? `[${host}]` : host;
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(

@@ -1,7 +1,17 @@
 import { type MethodDefinition } from '@grpc/proto-loader';
-import { kubemqServiceDefinition } from './proto';
+import {
+  decodeEmpty,
+  decodeRequest,
+  decodeResponse,
+  encodeEmpty,
+  encodeRequest,
+  encodeResponse,
+} from './hot-codec';
+import { kubemqServiceDefinition, type KubeMQMethodName } from './proto';
 
 type Method = MethodDefinition<object, object>;
+type Encode = (value: object) => Buffer;
+type Decode = (bytes: Buffer) => object;
 
 /** The RPCs the transport calls, with their paths and (de)serializers resolved once. */
 export interface KubeMQMethods {
@@ -13,11 +23,47 @@ export interface KubeMQMethods {
   SubscribeToEvents: Method;
 }
 
+let fast: Record<KubeMQMethodName, Method> | undefined;
+
+/**
+ * The `kubemq.kubemq` service definition with the hand-written codec
+ * (./hot-codec) on the messages every request carries: Request and
+ * Response, both ways. Everything else keeps proto-loader's serializers.
+ * Used by the connection (client side) and by the test broker (server side).
+ */
+export function fastServiceDefinition(): Record<KubeMQMethodName, Method> {
+  if (fast) return fast;
+  const service = kubemqServiceDefinition();
+  const request = { serialize: encodeRequest as Encode, deserialize: decodeRequest as Decode };
+  const response = { serialize: encodeResponse as Encode, deserialize: decodeResponse as Decode };
+  const empty = { serialize: encodeEmpty as Encode, deserialize: decodeEmpty as Decode };
+  fast = {
+    ...service,
+    SendRequest: withCodecs(service.SendRequest, request, response),
+    SendResponse: withCodecs(service.SendResponse, response, empty),
+    SubscribeToRequests: withCodecs(service.SubscribeToRequests, undefined, request),
+  };
+  return fast;
+}
+
+function withCodecs(
+  method: Method,
+  input: { serialize: Encode; deserialize: Decode } | undefined,
+  output: { serialize: Encode; deserialize: Decode },
+): Method {
+  return {
+    ...method,
+    ...(input && { requestSerialize: input.serialize, requestDeserialize: input.deserialize }),
+    responseSerialize: output.serialize,
+    responseDeserialize: output.deserialize,
+  };
+}
+
 let prepared: KubeMQMethods | undefined;
 
 export function prepareMethods(): KubeMQMethods {
   if (prepared) return prepared;
-  const service = kubemqServiceDefinition();
+  const service = fastServiceDefinition();
   prepared = {
     Ping: service.Ping,
     SendRequest: service.SendRequest,
