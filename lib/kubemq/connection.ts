@@ -4,7 +4,7 @@ import {
   Metadata,
   credentials as grpcCredentials,
   status as GrpcStatus,
-  type CallOptions,
+  type ChannelInterface,
   type ChannelOptions,
   type ClientReadableStream,
   type ServiceError,
@@ -23,6 +23,7 @@ import {
 } from './messages';
 import { KUBEMQ_MAX_MESSAGE_BYTES } from './proto';
 import { StreamSubscription, type StreamSubscriptionHandlers } from './stream-subscription';
+import { startUnaryCall, type UnaryMethod } from './unary-call';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_KEEPALIVE_MS = 360_000;
@@ -43,6 +44,8 @@ export class KubeMQConnection {
   readonly clientId: string;
   private readonly options: KubeMQConnectionOptions;
   private readonly client: Client;
+  /** The client's channel: unary calls go straight to it (see ./unary-call). */
+  private readonly channel: ChannelInterface;
   private readonly methods: KubeMQMethods;
   private readonly metadata: Metadata;
   private readonly subscriptions = new Set<StreamSubscription<unknown>>();
@@ -63,6 +66,7 @@ export class KubeMQConnection {
       options.credentials ?? grpcCredentials.createInsecure(),
       channelOptionsFor(options),
     );
+    this.channel = this.client.getChannel();
   }
 
   /** True once `close()` has been called. */
@@ -94,11 +98,7 @@ export class KubeMQConnection {
 
   /** Pings the broker; fails when no answer comes within `timeoutMs`. */
   ping(timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<PingResult> {
-    return this.unary<object, PingResult>(
-      this.methods.Ping,
-      {},
-      { deadline: Date.now() + timeoutMs },
-    );
+    return this.unary<object, PingResult>(this.methods.Ping, {}, Date.now() + timeoutMs);
   }
 
   /**
@@ -125,19 +125,19 @@ export class KubeMQConnection {
     return this.unaryCall<KubeMQRequest, KubeMQResponse>(
       this.methods.SendRequest,
       request,
-      { deadline },
+      deadline,
       callback,
     );
   }
 
   /** Answers a request; the broker routes it by `ReplyChannel`. */
   async sendResponse(response: KubeMQResponse): Promise<void> {
-    await this.unary<KubeMQResponse, object>(this.methods.SendResponse, response, {});
+    await this.unary<KubeMQResponse, object>(this.methods.SendResponse, response, Infinity);
   }
 
   /** Publishes an event (fire-and-forget on the broker side). */
   sendEvent(event: KubeMQEvent): Promise<KubeMQResult> {
-    return this.unary<KubeMQEvent, KubeMQResult>(this.methods.SendEvent, event, {});
+    return this.unary<KubeMQEvent, KubeMQResult>(this.methods.SendEvent, event, Infinity);
   }
 
   /** Subscribes to commands or queries; re-subscribes when the broker drops the stream. */
@@ -196,10 +196,10 @@ export class KubeMQConnection {
   private unary<Req, Res>(
     method: KubeMQMethods[keyof KubeMQMethods],
     request: Req,
-    callOptions: CallOptions,
+    deadline: number,
   ): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
-      this.unaryCall<Req, Res>(method, request, callOptions, (error, response) =>
+      this.unaryCall<Req, Res>(method, request, deadline, (error, response) =>
         error ? reject(error) : resolve(response as Res),
       );
     });
@@ -208,7 +208,7 @@ export class KubeMQConnection {
   private unaryCall<Req, Res>(
     method: KubeMQMethods[keyof KubeMQMethods],
     request: Req,
-    callOptions: CallOptions,
+    deadline: number,
     callback: (error: KubeMQError | undefined, response?: Res) => void,
   ): () => void {
     if (this.closed) {
@@ -216,17 +216,20 @@ export class KubeMQConnection {
       process.nextTick(() => callback(error));
       return () => undefined;
     }
-    const call = this.client.makeUnaryRequest<Req, Res>(
-      method.path,
-      method.requestSerialize as (value: Req) => Buffer,
-      method.responseDeserialize as (value: Buffer) => Res,
+    return startUnaryCall<Req, Res>(
+      this.channel,
+      method as unknown as UnaryMethod<Req, Res>,
       request,
-      this.metadata.clone(),
-      callOptions,
+      this.callMetadata(),
+      deadline,
       (error, response) =>
         error ? callback(KubeMQError.fromGrpc(error)) : callback(undefined, response),
     );
-    return () => call.cancel();
+  }
+
+  /** Metadata for one call: grpc-js adds headers to it, so each call gets its own. */
+  private callMetadata(): Metadata {
+    return this.options.authToken ? this.metadata.clone() : new Metadata();
   }
 
   private serverStream<Req, Res>(
@@ -238,7 +241,7 @@ export class KubeMQConnection {
       method.requestSerialize as (value: Req) => Buffer,
       method.responseDeserialize as (value: Buffer) => Res,
       request,
-      this.metadata.clone(),
+      this.callMetadata(),
       {},
     );
   }
