@@ -26,7 +26,13 @@ describe('README snippets', () => {
       join(workDir, 'tsconfig.json'),
       JSON.stringify({
         extends: '../../tsconfig.json',
-        compilerOptions: { rootDir: '.', outDir: 'out', declaration: false, sourceMap: false },
+        compilerOptions: {
+          rootDir: '.',
+          outDir: 'out',
+          declaration: false,
+          sourceMap: false,
+          paths: {},
+        },
         include: ['snippet-*.ts'],
       }),
     );
