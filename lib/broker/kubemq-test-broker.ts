@@ -2,7 +2,7 @@ import { Server, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js
 import { fastServiceDefinition } from '../kubemq/methods';
 import { KUBEMQ_MAX_MESSAGE_BYTES } from '../kubemq/proto';
 import { KubeMQGrpcService } from './grpc-service';
-import { BrokerListenError } from './listen-error';
+import { BrokerListenError, probePort } from './listen-error';
 import type { HttpFaces } from './rest/http-faces';
 
 /** Options of {@link KubeMQTestBroker.start}. */
@@ -103,6 +103,7 @@ export class KubeMQTestBroker {
       'grpc.max_send_message_length': KUBEMQ_MAX_MESSAGE_BYTES,
     });
     server.addService(fastServiceDefinition() as unknown as ServiceDefinition, service.handlers());
+    if (requestedPort !== 0) await probePort('gRPC', host, requestedPort);
     const bindHost = host.includes(':') ? `[${host}]` : host;
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(

@@ -1,3 +1,5 @@
+import { createServer } from 'node:net';
+
 /** Which of the broker's listeners failed to start. */
 export type BrokerFace = 'gRPC' | 'REST' | 'API';
 
@@ -42,4 +44,18 @@ export class BrokerListenError extends Error {
     const match = /\b(EADDRINUSE|EACCES|EADDRNOTAVAIL)\b/.exec(String((error as Error)?.message));
     return match?.[1];
   }
+}
+
+/**
+ * Checks that host:port can be listened on (a moment ago), so that a taken
+ * gRPC port is reported by us alone, before grpc-js logs its own error line.
+ */
+export function probePort(face: BrokerFace, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (error) =>
+      reject(new BrokerListenError(face, host, port, BrokerListenError.codeOf(error), error)),
+    );
+    server.listen(port, host, () => server.close(() => resolve()));
+  });
 }
