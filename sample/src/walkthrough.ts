@@ -53,7 +53,12 @@ export function endpoints(
 
 export function whereItRuns(at: Endpoints): string {
   const broker = at.external
-    ? `KubeMQ (KUBEMQ_ADDRESS):\n    gRPC  ${at.grpc}`
+    ? [
+        'KubeMQ server (KUBEMQ_ADDRESS):',
+        `    gRPC  ${at.grpc}`,
+        `    REST  http://${at.rest}   (if the server uses its default ports)`,
+        `    API   http://${at.api}/health`,
+      ].join('\n')
     : [
         'KubeMQ broker (in-process, KubeMQ-compatible; set KUBEMQ_ADDRESS to use a real one):',
         `    gRPC  ${at.grpc}`,

@@ -44,6 +44,32 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
+/**
+ * Samples still running. They live in their own process groups, which a signal to this
+ * process's group (CI's `timeout`, Ctrl-C on `npm test`) does not reach: kill them on the way out.
+ */
+const live = new Set<SampleProcess>();
+let exitHooksInstalled = false;
+
+function installExitHooks(): void {
+  if (exitHooksInstalled) return;
+  exitHooksInstalled = true;
+  const killAll = (): void => {
+    for (const sample of live) sample.kill();
+  };
+  process.on('exit', killAll);
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.exit(code);
+    });
+  }
+}
+
 /** A running `npm run sample`, in its own process group (as in a terminal). */
 export class SampleProcess {
   output = '';
@@ -82,7 +108,11 @@ export class SampleProcess {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    return new SampleProcess(child);
+    installExitHooks();
+    const sample = new SampleProcess(child);
+    live.add(sample);
+    void sample.exited.then(() => live.delete(sample));
+    return sample;
   }
 
   get pid(): number {
