@@ -3,7 +3,7 @@
 // it directly. The npm script starts this file with `exec` so that no shell sits between
 // npm and node: npm then forwards signals to the sample and exits with its code.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,8 @@ const libraryBuilt = Math.min(
 );
 if (libraryBuilt === 0 || newestSource(join(root, 'lib')) > libraryBuilt) {
   tsc('tsconfig.build.json', 'nestjs-kubemq (dist/)');
+  // The CLI (package.json "bin"), runnable with `npx nestjs-kubemq`, as `npm run build` leaves it.
+  chmodSync(join(root, 'dist', 'cli', 'main.js'), 0o755);
 }
 
 const sampleMain = join(sampleDir, 'dist', 'main.js');

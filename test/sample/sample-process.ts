@@ -194,9 +194,15 @@ export interface CliProcess {
   done: Promise<CliRun>;
 }
 
-/** Starts `nestjs-kubemq <args>` (the built bin) with KUBEMQ_ADDRESS=`address`. */
-export function startCli(args: string[], address?: string): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], {
+/**
+ * Starts `nestjs-kubemq <args>` (the built bin) with KUBEMQ_ADDRESS=`address`; with `viaNpx`,
+ * as the README runs it: `npx nestjs-kubemq <args>`.
+ */
+export function startCli(args: string[], address?: string, viaNpx = false): CliProcess {
+  const [command, argv] = viaNpx
+    ? ['npx', ['nestjs-kubemq', ...args]]
+    : [process.execPath, [CLI, ...args]];
+  const child = spawn(command, argv, {
     cwd: ROOT,
     env: childEnv(address ? { KUBEMQ_ADDRESS: address } : {}),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -215,9 +221,9 @@ export function startCli(args: string[], address?: string): CliProcess {
 export async function runCli(
   args: string[],
   address?: string,
-  timeoutMs = 30_000,
+  { timeoutMs = 30_000, viaNpx = false } = {},
 ): Promise<CliRun> {
-  const cli = startCli(args, address);
+  const cli = startCli(args, address, viaNpx);
   const timer = setTimeout(() => cli.child.kill('SIGKILL'), timeoutMs);
   try {
     return await cli.done;

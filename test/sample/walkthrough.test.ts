@@ -160,7 +160,15 @@ describe('npm run sample: the hello-command walkthrough', { timeout: 300_000 }, 
   });
 
   it('the CLI sends a command and a query to the sample and prints the responses', async () => {
-    const command = await runCli(['rpc', 'send', 'command', 'hello-command', 'some command'], grpc);
+    // Exactly as the README has it (the package's bin, through npx), with KUBEMQ_ADDRESS set.
+    const command = await runCli(
+      ['rpc', 'send', 'command', 'hello-command', 'some command'],
+      grpc,
+      {
+        viaNpx: true,
+        timeoutMs: 60_000,
+      },
+    );
     assert.equal(command.code, 0, `${command.stdout}${command.stderr}`);
     assert.match(command.stdout, /Response to command on "hello-command"/);
     assert.match(command.stdout, /Executed:\s+true/);
