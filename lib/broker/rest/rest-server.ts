@@ -208,16 +208,16 @@ export class RestFace {
     const problem = requestError(request);
     if (problem) return envelope(this.headers, 400, { error: problem });
     return new Promise((resolve) => {
+      let answered = false;
       const abandon = this.core.requests.send(request, (failure, response) => {
-        call.response?.off('close', onClose);
+        answered = true;
         if (failure) resolve(envelope(this.headers, 400, { error: failure.details }));
         else resolve(envelope(this.headers, 200, { data: encodeWire(RESPONSE_SCHEMA, response) }));
       });
       // The HTTP caller going away ends the wait, as a cancelled gRPC call does.
-      const onClose = (): void => {
-        if (!call.response?.writableFinished) abandon();
-      };
-      call.response?.once('close', onClose);
+      call.response?.once('close', () => {
+        if (!answered) abandon();
+      });
     });
   }
 
