@@ -3,6 +3,7 @@ import { fastServiceDefinition } from '../kubemq/methods';
 import { KUBEMQ_MAX_MESSAGE_BYTES } from '../kubemq/proto';
 import { KubeMQGrpcService } from './grpc-service';
 import { BrokerListenError, probePort } from './listen-error';
+import { requireToken } from './token-check';
 import type { HttpFaces } from './rest/http-faces';
 
 /** Options of {@link KubeMQTestBroker.start}. */
@@ -20,6 +21,13 @@ export interface KubeMQTestBrokerOptions {
   rest?: boolean | { port?: number };
   /** Also serve the API face's `/health` and `/ready` (a real server's port 8080). Off by default. */
   api?: boolean | { port?: number };
+  /**
+   * Require this token in the `authorization` metadata of every gRPC call,
+   * as a KubeMQ Enterprise server with authentication does (Community
+   * accepts anything). A missing or wrong token gets UNAUTHENTICATED,
+   * `Error 421: authentication verification failed, ...`. Off by default.
+   */
+  authToken?: string;
 }
 
 /** The port asked for an optional face: undefined when it is off. */
@@ -102,7 +110,10 @@ export class KubeMQTestBroker {
       'grpc.max_receive_message_length': KUBEMQ_MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': KUBEMQ_MAX_MESSAGE_BYTES,
     });
-    server.addService(fastServiceDefinition() as unknown as ServiceDefinition, service.handlers());
+    const handlers = options.authToken
+      ? requireToken(service.handlers(), options.authToken)
+      : service.handlers();
+    server.addService(fastServiceDefinition() as unknown as ServiceDefinition, handlers);
     if (requestedPort !== 0) await probePort('gRPC', host, requestedPort);
     const bindHost = host.includes(':') ? `[${host}]` : host;
     const port = await new Promise<number>((resolve, reject) => {

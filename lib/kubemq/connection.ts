@@ -88,11 +88,14 @@ export class KubeMQConnection {
       return await this.ping(Math.max(1, deadline - Date.now()));
     } catch (error) {
       const reason = (error as Partial<ServiceError>).details || (error as Error).message;
-      throw new KubeMQError(
-        `Cannot connect to KubeMQ at ${this.address} within ${timeout} ms: ${reason}`,
-        (error as Partial<ServiceError>).code,
-        { cause: error },
-      );
+      const code =
+        error instanceof KubeMQError ? error.grpcCode : (error as Partial<ServiceError>).code;
+      // A broker that answered and said no (a bad token) is not a timeout.
+      const refused = code === GrpcStatus.UNAUTHENTICATED || code === GrpcStatus.PERMISSION_DENIED;
+      const message = refused
+        ? `KubeMQ at ${this.address} refused the connection: ${reason}`
+        : `Cannot connect to KubeMQ at ${this.address} within ${timeout} ms: ${reason}`;
+      throw new KubeMQError(message, code, { cause: error });
     }
   }
 
