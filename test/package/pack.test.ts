@@ -52,6 +52,7 @@ const ROOT_EXPORTS: Record<string, ExportKind> = {
 const TESTING_EXPORTS: Record<string, ExportKind> = {
   KubeMQTestBroker: 'class',
   TEST_BROKER_VERSION: 'string',
+  BrokerListenError: 'class',
 };
 
 /** Paths the tarball must contain. */
@@ -63,6 +64,7 @@ const REQUIRED_IN_TARBALL = [
   'dist/testing/index.js',
   'dist/testing/index.d.ts',
   'protos/kubemq.proto',
+  'dist/cli/main.js',
 ];
 
 /** Top-level directories that must never be published. */
