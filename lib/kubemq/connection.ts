@@ -22,6 +22,7 @@ import {
   type PingResult,
 } from './messages';
 import { KUBEMQ_MAX_MESSAGE_BYTES } from './proto';
+import { ServerStreamCall, type StreamMethod } from './server-stream-call';
 import { StreamSubscription, type StreamSubscriptionHandlers } from './stream-subscription';
 import { startUnaryCall, type UnaryMethod } from './unary-call';
 
@@ -239,14 +240,13 @@ export class KubeMQConnection {
     method: KubeMQMethods[keyof KubeMQMethods],
     request: Req,
   ): ClientReadableStream<Res> {
-    return this.client.makeServerStreamRequest<Req, Res>(
-      method.path,
-      method.requestSerialize as (value: Req) => Buffer,
-      method.responseDeserialize as (value: Buffer) => Res,
+    const call = new ServerStreamCall<Res>(
+      this.channel,
+      method as unknown as StreamMethod<unknown, Res>,
       request,
       this.callMetadata(),
-      {},
     );
+    return call.asReadable<Res>();
   }
 }
 
