@@ -1,35 +1,24 @@
 // Conformance: how plain events travel (§5): fan-out, groups, wildcards,
 // the delivered EventReceive, and SendEventsStream's silence on success.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { SubscribeType, type KubeMQEventReceive } from '../../lib/kubemq/messages';
-import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
+import { uniqueChannel } from '../support/broker';
 import {
   delay,
-  RawKubeMQClient,
   status,
   SUBSCRIBE_SETTLE_MS,
   within,
   type StreamReader,
+  useRawClient,
 } from '../support/raw-kubemq-client';
 
-let broker: TestBrokerHandle;
-let client: RawKubeMQClient;
-
-before(async () => {
-  broker = await startTestBroker();
-  client = new RawKubeMQClient(broker.address);
-});
-
-after(async () => {
-  client.close();
-  await broker.stop();
-});
+const env = useRawClient();
 
 const NUID = /^[0-9A-Za-z]{22}$/;
 
 function subscribe(channel: string, group = ''): StreamReader<KubeMQEventReceive> {
-  return client.subscribeToEvents({
+  return env.client.subscribeToEvents({
     SubscribeTypeData: SubscribeType.Events,
     ClientID: 'events-subscriber',
     Channel: channel,
@@ -38,7 +27,7 @@ function subscribe(channel: string, group = ''): StreamReader<KubeMQEventReceive
 }
 
 function publish(channel: string, index: number) {
-  return client.sendEvent({
+  return env.client.sendEvent({
     ClientID: 'events-publisher',
     Channel: channel,
     Metadata: `event-${index}`,
@@ -61,7 +50,7 @@ describe('events delivery (§5.1, §5.4)', () => {
     const first = subscribe(channel);
     const second = subscribe(channel);
     await delay(SUBSCRIBE_SETTLE_MS);
-    const result = await client.sendEvent({
+    const result = await env.client.sendEvent({
       ClientID: 'events-publisher',
       Channel: channel,
       Metadata: 'meta',
@@ -85,7 +74,7 @@ describe('events delivery (§5.1, §5.4)', () => {
   });
 
   it('keeps the sender EventID and reports Sent with nobody listening', async () => {
-    const result = await client.sendEvent({
+    const result = await env.client.sendEvent({
       EventID: 'my-event-id',
       ClientID: 'events-publisher',
       Channel: uniqueChannel('event-nobody'),
@@ -156,7 +145,7 @@ describe('SendEventsStream (§5.2)', () => {
     const channel = uniqueChannel('event-stream');
     const receiver = subscribe(channel);
     await delay(SUBSCRIBE_SETTLE_MS);
-    const stream = client.openEventsStream();
+    const stream = env.client.openEventsStream();
     for (let i = 0; i < 5; i += 1) {
       stream.send({ EventID: `s-${i}`, ClientID: 'streamer', Channel: channel, Metadata: `${i}` });
     }

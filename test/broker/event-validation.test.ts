@@ -1,32 +1,21 @@
 // Conformance: the validation order and error texts of SendEvent (§5.1),
 // SendEventsStream (§5.2) and SubscribeToEvents (§5.3), over raw gRPC.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { KubeMQErrorText as E } from '../../lib/kubemq/errors';
 import { EventsStoreType, SubscribeType, type KubeMQEvent } from '../../lib/kubemq/messages';
-import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
+import { uniqueChannel } from '../support/broker';
 import {
   delay,
   expectCallError,
   expectStreamError,
-  RawKubeMQClient,
   status,
   SUBSCRIBE_SETTLE_MS,
   within,
+  useRawClient,
 } from '../support/raw-kubemq-client';
 
-let broker: TestBrokerHandle;
-let client: RawKubeMQClient;
-
-before(async () => {
-  broker = await startTestBroker();
-  client = new RawKubeMQClient(broker.address);
-});
-
-after(async () => {
-  client.close();
-  await broker.stop();
-});
+const env = useRawClient();
 
 function validEvent(fields: Partial<KubeMQEvent> = {}): Partial<KubeMQEvent> {
   return {
@@ -51,14 +40,14 @@ const INVALID_EVENTS: [string, Partial<KubeMQEvent>, string][] = [
 describe('SendEvent validation (§5.1)', () => {
   for (const [name, fields, text] of INVALID_EVENTS) {
     it(`rejects ${name}: ${text.slice(0, 9)}`, async () => {
-      await expectCallError(client.sendEvent(validEvent(fields)), status.INTERNAL, text);
+      await expectCallError(env.client.sendEvent(validEvent(fields)), status.INTERNAL, text);
     });
   }
 
   it('applies the same checks to events-store events', async () => {
     for (const [, fields, text] of INVALID_EVENTS) {
       await expectCallError(
-        client.sendEvent(validEvent({ ...fields, Store: true })),
+        env.client.sendEvent(validEvent({ ...fields, Store: true })),
         status.INTERNAL,
         text,
       );
@@ -66,7 +55,7 @@ describe('SendEvent validation (§5.1)', () => {
   });
 
   it('accepts Metadata without Body', async () => {
-    const result = await client.sendEvent(validEvent({ Body: Buffer.alloc(0), Metadata: 'm' }));
+    const result = await env.client.sendEvent(validEvent({ Body: Buffer.alloc(0), Metadata: 'm' }));
     assert.equal(result.Sent, true);
     assert.equal(result.Error, '');
   });
@@ -74,7 +63,7 @@ describe('SendEvent validation (§5.1)', () => {
 
 describe('SendEventsStream validation (§5.2)', () => {
   it('answers invalid events in-band, keeps the stream open, and ends OK on half-close', async () => {
-    const stream = client.openEventsStream();
+    const stream = env.client.openEventsStream();
     const channel = uniqueChannel('event-stream-validation');
     stream.send(validEvent({ Channel: channel, EventID: 'ok-1' }));
     stream.send(validEvent({ EventID: 'bad-1', ClientID: '' }));
@@ -101,7 +90,7 @@ describe('SubscribeToEvents validation (§5.3)', () => {
   it('accepts only Events or EventsStore as the subscribe type (Error 207)', async () => {
     for (const type of [SubscribeType.Undefined, SubscribeType.Commands, SubscribeType.Queries]) {
       await expectStreamError(
-        client.subscribeToEvents({ SubscribeTypeData: type }),
+        env.client.subscribeToEvents({ SubscribeTypeData: type }),
         status.INTERNAL,
         E.invalidSubscribeType,
       );
@@ -121,7 +110,7 @@ describe('SubscribeToEvents validation (§5.3)', () => {
     ];
     for (const [fields, text] of cases) {
       await expectStreamError(
-        client.subscribeToEvents({ ...events, ...fields }),
+        env.client.subscribeToEvents({ ...events, ...fields }),
         status.INTERNAL,
         text,
       );
@@ -131,7 +120,7 @@ describe('SubscribeToEvents validation (§5.3)', () => {
   it('accepts wildcard channels for events and keeps the stream open', async () => {
     const prefix = uniqueChannel('event-validation-wild');
     const streams = [`${prefix}.*`, `${prefix}.>`].map((channel) =>
-      client.subscribeToEvents({ ...events, Channel: channel }),
+      env.client.subscribeToEvents({ ...events, Channel: channel }),
     );
     await delay(SUBSCRIBE_SETTLE_MS * 2);
     for (const stream of streams) {
@@ -144,7 +133,7 @@ describe('SubscribeToEvents validation (§5.3)', () => {
     const channel = uniqueChannel('store-validation');
     const cases: [Record<string, unknown>, string][] = [
       [{ ClientID: '', Channel: '' }, E.emptyClientId],
-      [{ ClientID: 'bad.client id', Channel: '' }, E.invalidStanClientId],
+      [{ ClientID: 'bad.env.client id', Channel: '' }, E.invalidStanClientId],
       [{ Channel: '' }, E.emptyChannel],
       [{ Channel: 'a b.' }, E.channelEndsWithDot],
       [{ Channel: 'a b*' }, E.whitespaceChannel],
@@ -170,7 +159,7 @@ describe('SubscribeToEvents validation (§5.3)', () => {
     ];
     for (const [fields, text] of cases) {
       await expectStreamError(
-        client.subscribeToEvents({ ...store, ...fields }),
+        env.client.subscribeToEvents({ ...store, ...fields }),
         status.INTERNAL,
         text,
       );

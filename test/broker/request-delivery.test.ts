@@ -1,7 +1,7 @@
 // Conformance: a request's life (§4.1-§4.4): timeouts, cancellation,
 // what the responder receives and what the sender gets back.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { KubeMQErrorText as E } from '../../lib/kubemq/errors';
 import {
   RequestType,
@@ -9,35 +9,24 @@ import {
   type KubeMQRequest,
   type RequestTypeValue,
 } from '../../lib/kubemq/messages';
-import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
+import { uniqueChannel } from '../support/broker';
 import {
   delay,
   expectCallError,
   grpcError,
-  RawKubeMQClient,
   status,
   SUBSCRIBE_SETTLE_MS,
+  useRawClient,
 } from '../support/raw-kubemq-client';
 import { INBOX, listener, NUID, request, subscribeType } from './request-helpers';
 
-let broker: TestBrokerHandle;
-let client: RawKubeMQClient;
-
-before(async () => {
-  broker = await startTestBroker();
-  client = new RawKubeMQClient(broker.address);
-});
-
-after(async () => {
-  client.close();
-  await broker.stop();
-});
+const env = useRawClient();
 
 describe('timeouts (§4.1)', () => {
   it('fails with INTERNAL Error 301 when no one subscribes', async () => {
     for (const type of [RequestType.Command, RequestType.Query]) {
       await expectCallError(
-        client.sendRequest(request(type, uniqueChannel('nobody'), { Timeout: 300 })),
+        env.client.sendRequest(request(type, uniqueChannel('nobody'), { Timeout: 300 })),
         status.INTERNAL,
         E.requestTimeout,
       );
@@ -46,10 +35,10 @@ describe('timeouts (§4.1)', () => {
 
   it('fails with Error 301 when the subscriber never answers', async () => {
     const channel = uniqueChannel('silent');
-    const silent = listener(client, RequestType.Command, channel);
+    const silent = listener(env.client, RequestType.Command, channel);
     await delay(SUBSCRIBE_SETTLE_MS);
     await expectCallError(
-      client.sendRequest(request(RequestType.Command, channel, { Timeout: 500 })),
+      env.client.sendRequest(request(RequestType.Command, channel, { Timeout: 500 })),
       status.INTERNAL,
       E.requestTimeout,
     );
@@ -59,12 +48,12 @@ describe('timeouts (§4.1)', () => {
 
   it('drops a late response: the sender got 301, the SendResponse is still OK', async () => {
     const channel = uniqueChannel('late');
-    const slow = listener(client, RequestType.Query, channel);
+    const slow = listener(env.client, RequestType.Query, channel);
     await delay(SUBSCRIBE_SETTLE_MS);
-    const sent = client.sendRequest(request(RequestType.Query, channel, { Timeout: 500 }));
+    const sent = env.client.sendRequest(request(RequestType.Query, channel, { Timeout: 500 }));
     const delivered = await slow.nth(0);
     await expectCallError(sent, status.INTERNAL, E.requestTimeout);
-    const ack = await client.sendResponse({
+    const ack = await env.client.sendResponse({
       ClientID: 'late-responder',
       RequestID: delivered.RequestID,
       ReplyChannel: delivered.ReplyChannel,
@@ -76,17 +65,17 @@ describe('timeouts (§4.1)', () => {
 
   it('ends the wait when the caller cancels or its gRPC deadline passes', async () => {
     const channel = uniqueChannel('cancel');
-    const silent = listener(client, RequestType.Command, channel);
+    const silent = listener(env.client, RequestType.Command, channel);
     await delay(SUBSCRIBE_SETTLE_MS);
     const expired = await grpcError(
-      client.sendRequest(request(RequestType.Command, channel, { Timeout: 60_000 }), {
+      env.client.sendRequest(request(RequestType.Command, channel, { Timeout: 60_000 }), {
         deadlineMs: 400,
       }),
     );
     assert.equal(expired.code, status.DEADLINE_EXCEEDED);
     const abort = new AbortController();
     const cancelled = grpcError(
-      client.sendRequest(request(RequestType.Command, channel, { Timeout: 60_000 }), {
+      env.client.sendRequest(request(RequestType.Command, channel, { Timeout: 60_000 }), {
         signal: abort.signal,
       }),
     );
@@ -114,7 +103,7 @@ describe('request and response shaping (§4.2, §4.4)', () => {
   async function roundTrip(type: RequestTypeValue) {
     const channel = uniqueChannel('shaping');
     let seen: KubeMQRequest | undefined;
-    const serving = client.serveRequests(
+    const serving = env.client.serveRequests(
       { SubscribeTypeData: subscribeType(type), ClientID: 'shaping-responder', Channel: channel },
       (delivered) => {
         seen = delivered;
@@ -122,7 +111,7 @@ describe('request and response shaping (§4.2, §4.4)', () => {
       },
     );
     await delay(SUBSCRIBE_SETTLE_MS);
-    const response = await client.sendRequest(
+    const response = await env.client.sendRequest(
       request(type, channel, {
         RequestID: 'sender-id',
         Metadata: 'request-metadata',
@@ -148,7 +137,7 @@ describe('request and response shaping (§4.2, §4.4)', () => {
     assert.deepEqual(seen.Tags, { k: 'v' });
     assert.notEqual(seen.ReplyChannel, 'sender-supplied-reply');
     assert.ok(seen.ReplyChannel.length > 0);
-    if (!broker.external) assert.match(seen.ReplyChannel, INBOX);
+    if (!env.broker.external) assert.match(seen.ReplyChannel, INBOX);
   });
 
   it('returns a command response with Body/Metadata cleared and CacheHit false', async () => {
@@ -180,12 +169,12 @@ describe('request and response shaping (§4.2, §4.4)', () => {
 
   it('generates a 22-character base-62 RequestID when the sender gives none', async () => {
     const channel = uniqueChannel('generated-id');
-    const echo = client.serveRequests(
+    const echo = env.client.serveRequests(
       { SubscribeTypeData: SubscribeType.Queries, ClientID: 'echo', Channel: channel },
       () => ({ Executed: true }),
     );
     await delay(SUBSCRIBE_SETTLE_MS);
-    const response = await client.sendRequest(request(RequestType.Query, channel));
+    const response = await env.client.sendRequest(request(RequestType.Query, channel));
     const seen = await echo.nth(0);
     assert.match(seen.RequestID, NUID);
     assert.equal(response.RequestID, seen.RequestID);

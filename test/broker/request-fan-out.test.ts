@@ -1,44 +1,33 @@
 // Conformance: where requests go (§3, §4.6): every ungrouped subscriber,
 // one member per group, wildcard subscriptions, separate namespaces.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { KubeMQErrorText as E } from '../../lib/kubemq/errors';
 import { RequestType } from '../../lib/kubemq/messages';
-import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
+import { uniqueChannel } from '../support/broker';
 import {
   delay,
   expectCallError,
-  RawKubeMQClient,
   status,
   SUBSCRIBE_SETTLE_MS,
+  useRawClient,
 } from '../support/raw-kubemq-client';
 import { listener, request, responder } from './request-helpers';
 
-let broker: TestBrokerHandle;
-let client: RawKubeMQClient;
-
-before(async () => {
-  broker = await startTestBroker();
-  client = new RawKubeMQClient(broker.address);
-});
-
-after(async () => {
-  client.close();
-  await broker.stop();
-});
+const env = useRawClient();
 
 describe('fan-out and groups (§4.6)', () => {
   it('gives each request to every ungrouped subscriber; the first response wins', async () => {
     const channel = uniqueChannel('ungrouped');
-    const fast = responder(client, RequestType.Query, channel, 'fast');
-    const held = listener(client, RequestType.Query, channel);
+    const fast = responder(env.client, RequestType.Query, channel, 'fast');
+    const held = listener(env.client, RequestType.Query, channel);
     await delay(SUBSCRIBE_SETTLE_MS);
-    const response = await client.sendRequest(request(RequestType.Query, channel));
+    const response = await env.client.sendRequest(request(RequestType.Query, channel));
     assert.equal(response.Metadata, 'fast');
     // The second subscriber got it too; its answer now finds nobody waiting.
     const copy = await held.nth(0);
     assert.equal(copy.RequestID, (await fast.nth(0)).RequestID);
-    const ack = await client.sendResponse({
+    const ack = await env.client.sendResponse({
       ClientID: 'held',
       RequestID: copy.RequestID,
       ReplyChannel: copy.ReplyChannel,
@@ -52,13 +41,13 @@ describe('fan-out and groups (§4.6)', () => {
   it('gives each request to exactly one member of a group', async () => {
     const channel = uniqueChannel('grouped');
     const members = [
-      responder(client, RequestType.Command, channel, 'member-a', 'workers'),
-      responder(client, RequestType.Command, channel, 'member-b', 'workers'),
+      responder(env.client, RequestType.Command, channel, 'member-a', 'workers'),
+      responder(env.client, RequestType.Command, channel, 'member-b', 'workers'),
     ];
     await delay(SUBSCRIBE_SETTLE_MS);
     const count = 12;
     for (let i = 0; i < count; i += 1) {
-      const response = await client.sendRequest(
+      const response = await env.client.sendRequest(
         request(RequestType.Command, channel, { RequestID: `grouped-${i}` }),
       );
       assert.equal(response.Executed, true);
@@ -72,16 +61,16 @@ describe('fan-out and groups (§4.6)', () => {
 
   it('serves an ungrouped subscriber and one member per group side by side', async () => {
     const channel = uniqueChannel('mixed');
-    const solo = responder(client, RequestType.Query, channel, 'solo');
+    const solo = responder(env.client, RequestType.Query, channel, 'solo');
     const groupA = [
-      listener(client, RequestType.Query, channel, 'a'),
-      listener(client, RequestType.Query, channel, 'a'),
+      listener(env.client, RequestType.Query, channel, 'a'),
+      listener(env.client, RequestType.Query, channel, 'a'),
     ];
-    const groupB = [listener(client, RequestType.Query, channel, 'b')];
+    const groupB = [listener(env.client, RequestType.Query, channel, 'b')];
     await delay(SUBSCRIBE_SETTLE_MS);
     const count = 6;
     for (let i = 0; i < count; i += 1) {
-      await client.sendRequest(request(RequestType.Query, channel));
+      await env.client.sendRequest(request(RequestType.Query, channel));
     }
     await delay(SUBSCRIBE_SETTLE_MS);
     assert.equal(solo.received.length, count);
@@ -92,13 +81,13 @@ describe('fan-out and groups (§4.6)', () => {
 
   it('treats one group name under different patterns as one group', async () => {
     const prefix = uniqueChannel('group-patterns');
-    const exact = listener(client, RequestType.Command, `${prefix}.orders`, 'shared');
-    const wild = listener(client, RequestType.Command, `${prefix}.*`, 'shared');
+    const exact = listener(env.client, RequestType.Command, `${prefix}.orders`, 'shared');
+    const wild = listener(env.client, RequestType.Command, `${prefix}.*`, 'shared');
     await delay(SUBSCRIBE_SETTLE_MS);
     const count = 8;
     for (let i = 0; i < count; i += 1) {
       await expectCallError(
-        client.sendRequest(request(RequestType.Command, `${prefix}.orders`, { Timeout: 150 })),
+        env.client.sendRequest(request(RequestType.Command, `${prefix}.orders`, { Timeout: 150 })),
         status.INTERNAL,
         E.requestTimeout,
       );
@@ -113,14 +102,14 @@ describe('fan-out and groups (§4.6)', () => {
 describe('wildcards and namespaces (§3)', () => {
   it('delivers to `*` and `>` subscriptions with the concrete channel', async () => {
     const prefix = uniqueChannel('wild');
-    const star = listener(client, RequestType.Query, `${prefix}.*`);
-    const tail = listener(client, RequestType.Query, `${prefix}.>`);
-    const answer = responder(client, RequestType.Query, `${prefix}.>`, 'answer');
+    const star = listener(env.client, RequestType.Query, `${prefix}.*`);
+    const tail = listener(env.client, RequestType.Query, `${prefix}.>`);
+    const answer = responder(env.client, RequestType.Query, `${prefix}.>`, 'answer');
     await delay(SUBSCRIBE_SETTLE_MS);
-    await client.sendRequest(request(RequestType.Query, `${prefix}.one`));
-    await client.sendRequest(request(RequestType.Query, `${prefix}.one.two`));
+    await env.client.sendRequest(request(RequestType.Query, `${prefix}.one`));
+    await env.client.sendRequest(request(RequestType.Query, `${prefix}.one.two`));
     await expectCallError(
-      client.sendRequest(request(RequestType.Query, prefix, { Timeout: 300 })),
+      env.client.sendRequest(request(RequestType.Query, prefix, { Timeout: 300 })),
       status.INTERNAL,
       E.requestTimeout,
     );
@@ -138,14 +127,14 @@ describe('wildcards and namespaces (§3)', () => {
 
   it('keeps commands and queries apart on the same channel', async () => {
     const channel = uniqueChannel('namespaces');
-    const commands = responder(client, RequestType.Command, channel, 'commands');
+    const commands = responder(env.client, RequestType.Command, channel, 'commands');
     await delay(SUBSCRIBE_SETTLE_MS);
     await expectCallError(
-      client.sendRequest(request(RequestType.Query, channel, { Timeout: 300 })),
+      env.client.sendRequest(request(RequestType.Query, channel, { Timeout: 300 })),
       status.INTERNAL,
       E.requestTimeout,
     );
-    const response = await client.sendRequest(request(RequestType.Command, channel));
+    const response = await env.client.sendRequest(request(RequestType.Command, channel));
     assert.equal(response.Executed, true);
     assert.equal(commands.received.length, 1, 'the query never reached the commands subscriber');
     commands.cancel();
@@ -153,9 +142,9 @@ describe('wildcards and namespaces (§3)', () => {
 
   it('does not deliver events to request subscribers', async () => {
     const channel = uniqueChannel('events-vs-requests');
-    const commands = listener(client, RequestType.Command, channel);
+    const commands = listener(env.client, RequestType.Command, channel);
     await delay(SUBSCRIBE_SETTLE_MS);
-    const result = await client.sendEvent({ ClientID: 'x', Channel: channel, Metadata: 'm' });
+    const result = await env.client.sendEvent({ ClientID: 'x', Channel: channel, Metadata: 'm' });
     assert.equal(result.Sent, true);
     await delay(SUBSCRIBE_SETTLE_MS);
     assert.equal(commands.received.length, 0);

@@ -1,31 +1,20 @@
 // Conformance: the validation order and error texts of SendRequest (§4.1),
 // SendResponse (§4.3) and SubscribeToRequests (§4.6), checked over raw gRPC.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { KubeMQErrorText as E } from '../../lib/kubemq/errors';
 import { RequestType, SubscribeType, type KubeMQRequest } from '../../lib/kubemq/messages';
-import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
+import { uniqueChannel } from '../support/broker';
 import {
   delay,
   expectCallError,
   expectStreamError,
-  RawKubeMQClient,
   status,
   SUBSCRIBE_SETTLE_MS,
+  useRawClient,
 } from '../support/raw-kubemq-client';
 
-let broker: TestBrokerHandle;
-let client: RawKubeMQClient;
-
-before(async () => {
-  broker = await startTestBroker();
-  client = new RawKubeMQClient(broker.address);
-});
-
-after(async () => {
-  client.close();
-  await broker.stop();
-});
+const env = useRawClient();
 
 const body = Buffer.from('payload');
 
@@ -44,9 +33,9 @@ function validRequest(fields: Partial<KubeMQRequest> = {}): Partial<KubeMQReques
 describe('SendRequest validation (§4.1)', () => {
   it('checks the request type before anything else (Error 206)', async () => {
     // Everything else is invalid too: 206 must still win.
-    await expectCallError(client.sendRequest({}), status.INTERNAL, E.invalidRequestType);
+    await expectCallError(env.client.sendRequest({}), status.INTERNAL, E.invalidRequestType);
     await expectCallError(
-      client.sendRequest({ ...validRequest(), RequestTypeData: 3 }),
+      env.client.sendRequest({ ...validRequest(), RequestTypeData: 3 }),
       status.INTERNAL,
       E.invalidRequestType,
     );
@@ -54,7 +43,7 @@ describe('SendRequest validation (§4.1)', () => {
 
   it('rejects an empty ClientID first among the fields (Error 101)', async () => {
     await expectCallError(
-      client.sendRequest(validRequest({ ClientID: '', Channel: '', Timeout: 0 })),
+      env.client.sendRequest(validRequest({ ClientID: '', Channel: '', Timeout: 0 })),
       status.INTERNAL,
       E.emptyClientId,
     );
@@ -62,7 +51,7 @@ describe('SendRequest validation (§4.1)', () => {
 
   it('rejects an empty channel (Error 102)', async () => {
     await expectCallError(
-      client.sendRequest(validRequest({ Channel: '', Timeout: 0 })),
+      env.client.sendRequest(validRequest({ Channel: '', Timeout: 0 })),
       status.INTERNAL,
       E.emptyChannel,
     );
@@ -70,7 +59,7 @@ describe('SendRequest validation (§4.1)', () => {
 
   it('rejects a channel ending with a dot, before the space check (Error 119)', async () => {
     await expectCallError(
-      client.sendRequest(validRequest({ Channel: 'a b.' })),
+      env.client.sendRequest(validRequest({ Channel: 'a b.' })),
       status.INTERNAL,
       E.channelEndsWithDot,
     );
@@ -78,7 +67,7 @@ describe('SendRequest validation (§4.1)', () => {
 
   it('rejects a channel with a space, before the wildcard check (Error 108)', async () => {
     await expectCallError(
-      client.sendRequest(validRequest({ Channel: 'a *' })),
+      env.client.sendRequest(validRequest({ Channel: 'a *' })),
       status.INTERNAL,
       E.whitespaceChannel,
     );
@@ -87,7 +76,7 @@ describe('SendRequest validation (§4.1)', () => {
   it('rejects wildcards in a send channel (Error 107)', async () => {
     for (const channel of ['orders.*', 'orders.>', 'a*b']) {
       await expectCallError(
-        client.sendRequest(validRequest({ Channel: channel, Timeout: 0 })),
+        env.client.sendRequest(validRequest({ Channel: channel, Timeout: 0 })),
         status.INTERNAL,
         E.wildcardChannel,
       );
@@ -97,7 +86,7 @@ describe('SendRequest validation (§4.1)', () => {
   it('rejects a zero or negative Timeout (Error 109)', async () => {
     for (const timeout of [0, -1]) {
       await expectCallError(
-        client.sendRequest(validRequest({ Timeout: timeout, Body: Buffer.alloc(0) })),
+        env.client.sendRequest(validRequest({ Timeout: timeout, Body: Buffer.alloc(0) })),
         status.INTERNAL,
         E.invalidTimeout,
       );
@@ -106,7 +95,7 @@ describe('SendRequest validation (§4.1)', () => {
 
   it('rejects a request with neither Metadata nor Body (Error 115)', async () => {
     await expectCallError(
-      client.sendRequest(
+      env.client.sendRequest(
         validRequest({ Body: Buffer.alloc(0), Metadata: '', CacheKey: 'k', CacheTTL: 0 }),
       ),
       status.INTERNAL,
@@ -117,7 +106,7 @@ describe('SendRequest validation (§4.1)', () => {
   it('rejects a CacheKey without a positive CacheTTL (Error 116)', async () => {
     for (const ttl of [0, -5]) {
       await expectCallError(
-        client.sendRequest(
+        env.client.sendRequest(
           validRequest({ RequestTypeData: RequestType.Query, CacheKey: 'k', CacheTTL: ttl }),
         ),
         status.INTERNAL,
@@ -128,7 +117,7 @@ describe('SendRequest validation (§4.1)', () => {
 
   it('accepts Metadata without Body (then times out with no responder)', async () => {
     await expectCallError(
-      client.sendRequest(validRequest({ Body: Buffer.alloc(0), Metadata: 'only-metadata' })),
+      env.client.sendRequest(validRequest({ Body: Buffer.alloc(0), Metadata: 'only-metadata' })),
       status.INTERNAL,
       E.requestTimeout,
     );
@@ -144,7 +133,7 @@ describe('SendResponse validation (§4.3)', () => {
 
   it('rejects an empty ClientID (Error 101)', async () => {
     await expectCallError(
-      client.sendResponse({ ...reply, ClientID: '', ReplyChannel: '', RequestID: '' }),
+      env.client.sendResponse({ ...reply, ClientID: '', ReplyChannel: '', RequestID: '' }),
       status.INTERNAL,
       E.emptyClientId,
     );
@@ -152,7 +141,7 @@ describe('SendResponse validation (§4.3)', () => {
 
   it('rejects an empty ReplyChannel with the channel text (Error 102)', async () => {
     await expectCallError(
-      client.sendResponse({ ...reply, ReplyChannel: '', RequestID: '' }),
+      env.client.sendResponse({ ...reply, ReplyChannel: '', RequestID: '' }),
       status.INTERNAL,
       E.emptyChannel,
     );
@@ -167,7 +156,7 @@ describe('SendResponse validation (§4.3)', () => {
     ];
     for (const [replyChannel, text] of cases) {
       await expectCallError(
-        client.sendResponse({ ...reply, ReplyChannel: replyChannel, RequestID: '' }),
+        env.client.sendResponse({ ...reply, ReplyChannel: replyChannel, RequestID: '' }),
         status.INTERNAL,
         text,
       );
@@ -176,14 +165,14 @@ describe('SendResponse validation (§4.3)', () => {
 
   it('rejects an empty RequestID last (Error 117)', async () => {
     await expectCallError(
-      client.sendResponse({ ...reply, RequestID: '' }),
+      env.client.sendResponse({ ...reply, RequestID: '' }),
       status.INTERNAL,
       E.emptyRequestId,
     );
   });
 
   it('answers OK for a valid response nobody waits for', async () => {
-    assert.deepEqual(await client.sendResponse(reply), {});
+    assert.deepEqual(await env.client.sendResponse(reply), {});
   });
 });
 
@@ -199,7 +188,7 @@ describe('SubscribeToRequests validation (§4.6)', () => {
     ]) {
       // Everything else is invalid too: 207 must still win.
       await expectStreamError(
-        client.subscribeToRequests({ SubscribeTypeData: type }),
+        env.client.subscribeToRequests({ SubscribeTypeData: type }),
         status.INTERNAL,
         E.invalidSubscribeType,
       );
@@ -208,12 +197,12 @@ describe('SubscribeToRequests validation (§4.6)', () => {
 
   it('rejects an empty ClientID (Error 101), then an empty channel (Error 102)', async () => {
     await expectStreamError(
-      client.subscribeToRequests({ ...subscribe, ClientID: '', Channel: '' }),
+      env.client.subscribeToRequests({ ...subscribe, ClientID: '', Channel: '' }),
       status.INTERNAL,
       E.emptyClientId,
     );
     await expectStreamError(
-      client.subscribeToRequests({ ...subscribe, SubscribeTypeData: SubscribeType.Queries }),
+      env.client.subscribeToRequests({ ...subscribe, SubscribeTypeData: SubscribeType.Queries }),
       status.INTERNAL,
       E.emptyChannel,
     );
@@ -221,12 +210,12 @@ describe('SubscribeToRequests validation (§4.6)', () => {
 
   it('rejects a channel ending with a dot (119) or containing a space (108)', async () => {
     await expectStreamError(
-      client.subscribeToRequests({ ...subscribe, Channel: 'a b.' }),
+      env.client.subscribeToRequests({ ...subscribe, Channel: 'a b.' }),
       status.INTERNAL,
       E.channelEndsWithDot,
     );
     await expectStreamError(
-      client.subscribeToRequests({ ...subscribe, Channel: 'a b' }),
+      env.client.subscribeToRequests({ ...subscribe, Channel: 'a b' }),
       status.INTERNAL,
       E.whitespaceChannel,
     );
@@ -235,7 +224,7 @@ describe('SubscribeToRequests validation (§4.6)', () => {
   it('accepts wildcard channels and keeps the stream open', async () => {
     const prefix = uniqueChannel('req-validation-wild');
     const streams = [`${prefix}.*`, `${prefix}.>`, `${prefix}.*.x`].map((channel) =>
-      client.subscribeToRequests({ ...subscribe, Channel: channel, Group: 'any-group' }),
+      env.client.subscribeToRequests({ ...subscribe, Channel: channel, Group: 'any-group' }),
     );
     await delay(SUBSCRIBE_SETTLE_MS * 2);
     for (const stream of streams) {

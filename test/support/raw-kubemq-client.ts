@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
+import { startTestBroker, type TestBrokerHandle } from './broker';
 import {
   Client,
   credentials,
@@ -362,3 +364,23 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
 }
 
 export { status };
+
+/**
+ * Registers `before`/`after` hooks that start a broker (KUBEMQ_ADDRESS when
+ * set) and a raw client for the calling test file. Read them inside tests.
+ */
+export function useRawClient(): {
+  readonly broker: TestBrokerHandle;
+  readonly client: RawKubeMQClient;
+} {
+  const env = {} as { broker: TestBrokerHandle; client: RawKubeMQClient };
+  before(async () => {
+    env.broker = await startTestBroker();
+    env.client = new RawKubeMQClient(env.broker.address);
+  });
+  after(async () => {
+    env.client?.close();
+    await env.broker?.stop();
+  });
+  return env;
+}
