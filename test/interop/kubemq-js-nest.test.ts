@@ -97,6 +97,23 @@ describe('interop: the official kubemq-js SDK and Nest', () => {
     await broker?.stop();
   });
 
+  /** Subscribes the SDK to a command channel and answers every command with `executed`/`error`. */
+  async function answerCommandsWithSdk(channel: string, executed: boolean, error: string) {
+    const subscription = await sdkCommands.subscribe({ channel }, (failure, request) => {
+      if (failure || !request) return;
+      void sdkCommands.response({
+        id: request.id,
+        replyChannel: request.replyChannel,
+        clientId: 'sdk-commands',
+        executed,
+        error,
+        timestamp: Date.now(),
+      });
+    });
+    unsubscribes.push(() => subscription.unsubscribe());
+    await delay(200);
+  }
+
   it('a plain-text command from the SDK reaches the Nest handler as a string', async () => {
     const response = await sdkRetry(() =>
       sdkCommands.send({
@@ -168,22 +185,7 @@ describe('interop: the official kubemq-js SDK and Nest', () => {
   });
 
   it('ClientKubeMQ gets the acknowledgement of an SDK command responder', async () => {
-    const subscription = await sdkCommands.subscribe(
-      { channel: ch.sdkCommandResponder },
-      (error, request) => {
-        if (error || !request) return;
-        void sdkCommands.response({
-          id: request.id,
-          replyChannel: request.replyChannel,
-          clientId: 'sdk-commands',
-          executed: true,
-          error: '',
-          timestamp: Date.now(),
-        });
-      },
-    );
-    unsubscribes.push(() => subscription.unsubscribe());
-    await delay(200);
+    await answerCommandsWithSdk(ch.sdkCommandResponder, true, '');
     const before = Date.now();
     const ack = await firstReply(() => client.command(ch.sdkCommandResponder, { do: 'it' }));
     assert.equal(ack.executed, true);
@@ -195,22 +197,7 @@ describe('interop: the official kubemq-js SDK and Nest', () => {
   });
 
   it("an SDK responder's executed=false reaches ClientKubeMQ as { status, message }", async () => {
-    const subscription = await sdkCommands.subscribe(
-      { channel: ch.sdkRefuses },
-      (error, request) => {
-        if (error || !request) return;
-        void sdkCommands.response({
-          id: request.id,
-          replyChannel: request.replyChannel,
-          clientId: 'sdk-commands',
-          executed: false,
-          error: 'insufficient funds',
-          timestamp: Date.now(),
-        });
-      },
-    );
-    unsubscribes.push(() => subscription.unsubscribe());
-    await delay(200);
+    await answerCommandsWithSdk(ch.sdkRefuses, false, 'insufficient funds');
     const error = await errorOf(client.command(ch.sdkRefuses, { amount: 10 }));
     assert.deepEqual(error, { status: 'error', message: 'insufficient funds' });
   });
