@@ -5,7 +5,7 @@ import {
   type ReadPacket,
   type WritePacket,
 } from '@nestjs/microservices';
-import { type Observable } from 'rxjs';
+import { Observable } from 'rxjs';
 import { KubeMQStatus, type KubeMQEvents } from '../constants';
 import { sendChannelError } from '../kubemq/channel-rules';
 import { KubeMQConnection } from '../kubemq/connection';
@@ -128,6 +128,33 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     options: KubeMQCallOptions = {},
   ): Observable<TResult> {
     return this.send<TResult>(channel, new KubeMQRecord(data, { ...options, type: 'query' }));
+  }
+
+  /**
+   * ClientProxy.send() with a shorter path once connected: one Observable
+   * whose subscription publishes the request, instead of Nest's
+   * `defer(connect)` + `mergeMap` and a connect() promise per request.
+   * Before the first connection, and for the invalid-message case, it is
+   * Nest's send() itself.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ClientProxy's own signature
+  override send<TResult = any, TInput = any>(pattern: unknown, data: TInput): Observable<TResult> {
+    if (pattern === null || pattern === undefined || data === null || data === undefined) {
+      return super.send<TResult, TInput>(pattern, data);
+    }
+    return new Observable<TResult>((observer) => {
+      if (!this.connection) return super.send<TResult, TInput>(pattern, data).subscribe(observer);
+      return this.publish(this.packetOf(pattern, data), this.createObserver(observer));
+    });
+  }
+
+  /** The packet Nest's send() would publish (Nest 12 builds it with createPacket, adding metadata). */
+  private packetOf(pattern: unknown, data: unknown): ReadPacket {
+    const create = (this as { createPacket?: (pattern: unknown, data: unknown) => ReadPacket })
+      .createPacket;
+    return typeof create === 'function'
+      ? create.call(this, pattern, data)
+      : { pattern: pattern as MsPattern, data };
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
