@@ -31,6 +31,10 @@ export interface ProcessStats {
   afterGc: boolean;
 }
 
+function extraFlags(): string[] {
+  return (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+}
+
 /** Orchestrator side of one forked child. */
 export class ChildHandle {
   private nextId = 1;
@@ -71,7 +75,8 @@ export class ChildHandle {
     options: { execArgv?: string[]; timeoutMs?: number } = {},
   ): Promise<{ child: ChildHandle; info: unknown }> {
     const proc = fork(script, args, {
-      execArgv: ['--expose-gc', ...(options.execArgv ?? [])],
+      // BENCH_NODE_FLAGS: extra Node/V8 flags for every child (e.g. "--trace-gc"), for investigations.
+      execArgv: ['--expose-gc', ...extraFlags(), ...(options.execArgv ?? [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const child = new ChildHandle(name, proc);

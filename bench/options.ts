@@ -21,6 +21,8 @@ export interface BenchOptions {
   profile: string[];
   /** Base name of the result files in bench/results/. */
   out: string;
+  /** Ours sends strings (`text`) instead of Buffers (`binary`). */
+  oursText: boolean;
   /** A git ref whose lib/ the `ours-base` contender runs (before/after in one run). */
   baseline?: string;
 }
@@ -39,6 +41,7 @@ export const USAGE = `npm run bench -- [flags]
   --leak=N             requests in the memory run (0 skips it)
   --profile=ours       write --cpu-prof profiles of these contenders' processes to bench/results/
   --out=NAME           result files bench/results/NAME.{json,md} (default: latest, latest-quick)
+  --ours-text          ours sends strings instead of Buffers (adds UTF-8 encoding and decoding per body)
   --baseline=REF       also run \`ours-base\`: the same Nest apps on lib/ as of git REF (before/after)
 
 Environment: KUBEMQ_ADDRESS=host:port benchmarks against that broker instead of KubeMQTestBroker.`;
@@ -74,9 +77,14 @@ export function parseOptions(argv: string[]): BenchOptions {
     leakRequests: quick ? 20_000 : 200_000,
     profile: [],
     out: quick ? 'latest-quick' : 'latest',
+    oursText: false,
   };
   for (const arg of argv) {
     if (arg === '--quick' || arg === '--install') continue;
+    if (arg === '--ours-text') {
+      options.oursText = true;
+      continue;
+    }
     if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
       process.exit(0);

@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   };
   console.log(`[bench] ${results.mode} run on ${machineLine(results)}`);
   if (options.baseline) process.env.BENCH_BASE_LIB = buildBaseline(options.baseline);
+  if (options.oursText) process.env.BENCH_OURS_TEXT = '1';
   const fleet = await Fleet.start(options);
   const stop = () => fleet.stop().catch(() => undefined);
   process.once('SIGINT', () => void stop().then(() => process.exit(130)));

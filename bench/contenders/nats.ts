@@ -56,7 +56,12 @@ export const nats: ContenderModule = {
     const app = await NestFactory.createApplicationContext(senderModule(env), { logger: false });
     const client = app.get<ClientProxy>(CLIENT);
     await client.connect();
-    return nestSender(app, (kind, payload) => client.send(env.channels[kind], payload));
+    // Strings: Nest's JSON serializer would turn a Buffer into an array of numbers.
+    return nestSender(
+      app,
+      (size) => 'x'.repeat(size),
+      (kind, payload) => client.send(env.channels[kind], payload),
+    );
   },
 
   async startResponder(env) {

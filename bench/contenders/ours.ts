@@ -5,6 +5,7 @@ import { ClientsModule, MessagePattern, Payload } from '@nestjs/microservices';
 import { lastValueFrom, type Observable } from 'rxjs';
 import * as current from '../../lib';
 import {
+  bodyBytes,
   expectSize,
   type BenchEnv,
   type ContenderModule,
@@ -17,7 +18,9 @@ import {
  * Ours: real Nest apps. The sender is an application context with a
  * ClientKubeMQ from ClientsModule; the responder a Nest microservice on
  * ServerKubeMQ whose handlers run through Nest's whole pipeline. Payloads
- * are strings (what a Nest app would send; `text` on the wire).
+ * are Buffers (`binary` on the wire: the same bytes raw and kubemq-js send);
+ * with BENCH_OURS_TEXT=1 (`--ours-text`) strings (`text`: UTF-8 encoded and
+ * decoded on each side, as a Nest app sending strings pays).
  */
 
 const CLIENT = 'KUBEMQ_BENCH';
@@ -48,12 +51,12 @@ function responderModule(env: BenchEnv) {
   @Controller()
   class BenchController {
     @MessagePattern(env.channels.command)
-    onCommand(@Payload() data: string): void {
-      if (typeof data !== 'string') throw new Error('expected a string payload');
+    onCommand(@Payload() data: Buffer | string): void {
+      if (data.length === 0) throw new Error('expected a payload');
     }
 
     @MessagePattern(env.channels.query, { type: 'query' })
-    onQuery(@Payload() data: string): string {
+    onQuery(@Payload() data: Buffer | string): Buffer | string {
       return data;
     }
   }
@@ -68,22 +71,26 @@ function responderModule(env: BenchEnv) {
  */
 export function nestSender(
   app: INestApplicationContext,
-  call: (kind: Kind, payload: string) => Observable<unknown>,
+  payload: (size: number) => Buffer | string,
+  call: (kind: Kind, payload: Buffer | string) => Observable<unknown>,
 ): SenderDriver {
   return {
-    payload: (size: number) => 'x'.repeat(size),
-    request(kind, payload, done) {
-      lastValueFrom(call(kind, payload as string), { defaultValue: undefined }).then(
+    payload,
+    request(kind, body, done) {
+      lastValueFrom(call(kind, body as Buffer | string), { defaultValue: undefined }).then(
         () => done(),
         done,
       );
     },
-    async check(kind, payload) {
-      const result = await lastValueFrom(call(kind, payload as string), {
-        defaultValue: undefined,
-      });
-      const size = typeof result === 'string' ? result.length : undefined;
-      expectSize(kind, (payload as string).length, size);
+    async check(kind, body) {
+      const sent = body as Buffer | string;
+      const result = await lastValueFrom(call(kind, sent), { defaultValue: undefined });
+      if (kind === 'query' && typeof result !== typeof sent) {
+        throw new Error(`query echo came back as ${typeof result}, sent ${typeof sent}`);
+      }
+      const size =
+        typeof result === 'string' || Buffer.isBuffer(result) ? result.length : undefined;
+      expectSize(kind, sent.length, size);
     },
     async close() {
       await app.close();
@@ -105,7 +112,9 @@ async function startSender(env: BenchEnv, lib: TransportClasses): Promise<Sender
   const app = await NestFactory.createApplicationContext(senderModule(env, lib), { logger: false });
   const client = app.get<current.ClientKubeMQ>(CLIENT);
   await client.connect();
-  return nestSender(app, (kind, payload) =>
+  const text = process.env.BENCH_OURS_TEXT === '1';
+  const payload = text ? (size: number) => 'x'.repeat(size) : bodyBytes;
+  return nestSender(app, payload, (kind, payload) =>
     kind === 'query'
       ? client.query(env.channels.query, payload)
       : client.send(env.channels.command, payload),
