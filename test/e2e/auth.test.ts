@@ -64,7 +64,10 @@ describe(
       try {
         const error = await errorOf(client.query(channel, {}));
         assert.ok(error instanceof KubeMQError);
-        assert.match(error.message, new RegExp(`KubeMQ at ${broker.address} refused the connection`));
+        assert.match(
+          error.message,
+          new RegExp(`KubeMQ at ${broker.address} refused the connection`),
+        );
         assert.match(
           error.message,
           /Error 421: authentication verification failed, invalid authorization token/,
