@@ -29,7 +29,7 @@ export interface BenchOptions {
 
 export const USAGE = `npm run bench -- [flags]
 
-  --quick              about a minute: short warm-up and runs, 20k-request memory run
+  --quick              about a minute: short warm-ups and runs, a 10k-request memory run
   --install            apt-get install nats-server when missing (as root; CI=true implies it)
   --contenders=a,b     subset of: ${CONTENDERS.map((c) => c.name).join(', ')}
   --kinds=command,query
@@ -70,11 +70,11 @@ export function parseOptions(argv: string[]): BenchOptions {
     kinds: ['command', 'query'],
     sizes: [100, 65_536],
     concurrencies: [1, 16, 64],
-    processWarmupMs: quick ? 2_000 : 8_000,
-    warmupMs: quick ? 150 : 1_000,
+    processWarmupMs: quick ? 1_000 : 8_000,
+    warmupMs: quick ? 100 : 1_000,
     runs: quick ? 3 : 5,
-    durationMs: quick ? 250 : 2_000,
-    leakRequests: quick ? 20_000 : 200_000,
+    durationMs: quick ? 150 : 2_000,
+    leakRequests: quick ? 10_000 : 200_000,
     profile: [],
     out: quick ? 'latest-quick' : 'latest',
     oursText: false,

@@ -103,12 +103,19 @@ export function leakTable(results: BenchResults): string {
   const lines = [
     `${cell.kind}, ${sizeLabel(cell.size)} bodies, concurrency ${cell.concurrency}; MiB at start → halfway → end, each after a full GC.`,
     '',
-    '| contender | requests | sender RSS | sender heap | responder RSS | responder heap | broker heap |',
-    '|---|--:|---|---|---|---|---|',
+    'The last column is the heap growth over the second half, per request, in the sender and the responder: a leak grows',
+    'the heap a little on every request; warm-up effects show up in the first half only.',
+    '',
+    '| contender | requests | sender RSS | sender heap | responder RSS | responder heap | broker heap | 2nd half, B/req (sender, responder) |',
+    '|---|--:|---|---|---|---|---|---|',
   ];
   for (const [name, r] of Object.entries(results.leak.results)) {
+    const perRequest = (t: MemoryTrace | undefined) =>
+      t && t.heapUsed.length === 3
+        ? ((t.heapUsed[2] - t.heapUsed[1]) / (r.requests / 2)).toFixed(1)
+        : '–';
     lines.push(
-      `| ${name} | ${num(r.requests)}${r.errors ? ` (${r.errors} errors)` : ''} | ${trace(r.sender, 'rss')} | ${trace(r.sender, 'heapUsed')} | ${trace(r.responder, 'rss')} | ${trace(r.responder, 'heapUsed')} | ${trace(r.backend, 'heapUsed')} |`,
+      `| ${name} | ${num(r.requests)}${r.errors ? ` (${r.errors} errors)` : ''} | ${trace(r.sender, 'rss')} | ${trace(r.sender, 'heapUsed')} | ${trace(r.responder, 'rss')} | ${trace(r.responder, 'heapUsed')} | ${trace(r.backend, 'heapUsed')} | ${perRequest(r.sender)}, ${perRequest(r.responder)} |`,
     );
   }
   return lines.join('\n');
@@ -128,6 +135,8 @@ export function brokerTable(results: BenchResults): string {
       `| ${cell.kind} | ${sizeLabel(cell.size)} | ${cell.concurrency} | ${num(echo?.rps ?? NaN)} | ${num(raw?.rps ?? NaN)} | ${ratio(raw?.rps, echo?.rps)} | ${fixed(echo?.backendCpuUsPerReq ?? NaN, 0)} | ${fixed(raw?.backendCpuUsPerReq ?? NaN, 0)} | ${fixed(raw?.backendLoad ?? NaN, 2)} |`,
     );
   }
+  const note = brokerNote(results);
+  if (note) lines.push('', note);
   if (results.brokerCore?.length) {
     lines.push(
       '',
@@ -141,6 +150,24 @@ export function brokerTable(results: BenchResults): string {
     );
   }
   return lines.join('\n');
+}
+
+/** One sentence comparing the broker with the echo floor, for the smallest body at concurrency 16. */
+function brokerNote(results: BenchResults): string | undefined {
+  const cells = results.cells.filter(
+    (c) => c.concurrency === 16 && c.results.echo && c.results.raw,
+  );
+  if (cells.length === 0) return undefined;
+  const parts = cells.map((cell) => {
+    const broker = cell.results.raw.median.backendCpuUsPerReq;
+    const echo = cell.results.echo.median.backendCpuUsPerReq;
+    return `${cell.kind} ${sizeLabel(cell.size)}: ${fixed(broker / (2 * echo), 2)}`;
+  });
+  return (
+    'A round trip through the broker is two unary calls (SendRequest, SendResponse) plus one stream write; ' +
+    'the echo server does one unary call. Broker CPU per round trip ÷ (2 × echo server CPU per call), at concurrency 16: ' +
+    `${parts.join('; ')} (1.00 would be exactly two bare grpc-js unary calls).`
+  );
 }
 
 export function machineLine(results: BenchResults): string {
