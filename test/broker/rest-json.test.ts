@@ -3,22 +3,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { makeRequest, makeResponse } from '../../lib/kubemq/messages';
-import {
-  GoJsonEndOfInput,
-  GoJsonSyntaxError,
-  goJsonString,
-  indentJson,
-  readFirstJsonValue,
-} from '../../lib/broker/rest/go-json';
-import {
-  decodeStdBase64,
-  decodeWire,
-  encodeWire,
-  REQUEST_SCHEMA,
-  RESPONSE_SCHEMA,
-  WireBase64Error,
-  WireTypeError,
-} from '../../lib/broker/rest/wire-json';
+import { GoJsonEndOfInput, GoJsonSyntaxError } from '../../lib/broker/rest/go-json-errors';
+import { goJsonString, indentJson } from '../../lib/broker/rest/go-json-format';
+import { readFirstJsonValue } from '../../lib/broker/rest/go-json-reader';
+import { decodeStdBase64, WireBase64Error } from '../../lib/broker/rest/std-base64';
+import { decodeWire, encodeWire, WireTypeError } from '../../lib/broker/rest/wire-json';
+import { REQUEST_SCHEMA, RESPONSE_SCHEMA } from '../../lib/broker/rest/wire-schemas';
 
 const read = (text: string) => readFirstJsonValue(Buffer.from(text));
 

@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { GoJsonSyntaxError, readFirstJsonValue } from './go-json';
-import { decodeWire, WireTypeError, type WireSchema } from './wire-json';
+import { GoJsonSyntaxError } from './go-json-errors';
+import { readFirstJsonValue } from './go-json-reader';
+import { decodeWire, WireTypeError } from './wire-json';
+import type { WireSchema } from './wire-schemas';
 
 /** A request body the REST face refuses, with the real server's text (sent with HTTP 400). */
 export class BindError extends Error {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
-import { goJsonString, indentJson } from './go-json';
+import { goJsonString, indentJson } from './go-json-format';
 
 /** A complete HTTP answer, built before it is written (to a response or a raw socket). */
 export interface HttpReply {

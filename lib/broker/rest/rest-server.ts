@@ -19,15 +19,15 @@ import {
 } from './http-reply';
 import { closeHttp, listenHttp } from './listen';
 import { WebSocketSubscriptions, type SubscriptionKind } from './websocket-subscriptions';
+import { encodeWire } from './wire-json';
 import {
-  encodeWire,
   EVENT_SCHEMA,
   PING_SCHEMA,
   REQUEST_SCHEMA,
   RESPONSE_SCHEMA,
   RESULT_SCHEMA,
   type WireSchema,
-} from './wire-json';
+} from './wire-schemas';
 
 /** What a route handler gets. */
 interface Call {

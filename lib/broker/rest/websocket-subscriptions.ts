@@ -12,7 +12,8 @@ import { EVENTS_STORE_FEATURE, notSupported } from '../broker-status';
 import { eventSubscriptionError, requestSubscriptionError } from '../validation';
 import type { BrokerCore } from './broker-core';
 import { envelope, envelopeFrame, type HttpReply, type ServerHeaders } from './http-reply';
-import { encodeWire, EVENT_RECEIVE_SCHEMA, REQUEST_SCHEMA } from './wire-json';
+import { encodeWire } from './wire-json';
+import { EVENT_RECEIVE_SCHEMA, REQUEST_SCHEMA } from './wire-schemas';
 
 /** The two subscription endpoints: `/subscribe/requests` and `/subscribe/events`. */
 export type SubscriptionKind = 'requests' | 'events';

@@ -1,15 +1,7 @@
-import {
-  makeEvent,
-  makeRequest,
-  makeResponse,
-  type KubeMQEvent,
-  type KubeMQEventReceive,
-  type KubeMQRequest,
-  type KubeMQResponse,
-  type KubeMQResult,
-  type PingResult,
-} from '../../kubemq/messages';
-import { goJsonString, type JsonNode } from './go-json';
+import { goJsonString } from './go-json-format';
+import type { JsonNode } from './json-node';
+import { decodeStdBase64 } from './std-base64';
+import type { Field, FieldKind, WireSchema } from './wire-schemas';
 
 /**
  * The KubeMQ messages as the REST face writes and reads them: Go's
@@ -19,136 +11,6 @@ import { goJsonString, type JsonNode } from './go-json';
  * int64 as plain JSON numbers, map keys sorted. Input keys match
  * case-insensitively and unknown keys are ignored.
  */
-
-/** How one field is typed on the Go side. */
-type FieldKind =
-  | { readonly type: 'string' }
-  | { readonly type: 'bool' }
-  | { readonly type: 'bytes' }
-  | { readonly type: 'tags' }
-  /** A signed integer kept as a JS number (int32 and enums); `goType` names it in errors. */
-  | { readonly type: 'int32'; readonly goType: string }
-  /** A 64-bit integer kept as its decimal text. */
-  | { readonly type: 'int64'; readonly goType: 'int64' | 'uint64' };
-
-interface Field {
-  readonly name: string;
-  readonly kind: FieldKind;
-}
-
-/** One message type: its Go name (for error texts) and its fields in proto order. */
-export interface WireSchema<T> {
-  readonly goName: string;
-  readonly fields: readonly Field[];
-  /** A message with every field at its default. */
-  readonly empty: () => T;
-}
-
-const STRING = { type: 'string' } as const;
-const BOOL = { type: 'bool' } as const;
-const BYTES = { type: 'bytes' } as const;
-const TAGS = { type: 'tags' } as const;
-const INT32 = { type: 'int32', goType: 'int32' } as const;
-const INT64 = { type: 'int64', goType: 'int64' } as const;
-const UINT64 = { type: 'int64', goType: 'uint64' } as const;
-
-function fields(list: Array<[string, FieldKind]>): Field[] {
-  return list.map(([name, kind]) => ({ name, kind }));
-}
-
-export const REQUEST_SCHEMA: WireSchema<KubeMQRequest> = {
-  goName: 'Request',
-  empty: () => makeRequest({}),
-  fields: fields([
-    ['RequestID', STRING],
-    ['RequestTypeData', { type: 'int32', goType: 'kubemq.Request_RequestType' }],
-    ['ClientID', STRING],
-    ['Channel', STRING],
-    ['Metadata', STRING],
-    ['Body', BYTES],
-    ['ReplyChannel', STRING],
-    ['Timeout', INT32],
-    ['CacheKey', STRING],
-    ['CacheTTL', INT32],
-    ['Span', BYTES],
-    ['Tags', TAGS],
-  ]),
-};
-
-export const RESPONSE_SCHEMA: WireSchema<KubeMQResponse> = {
-  goName: 'Response',
-  empty: () => makeResponse({}),
-  fields: fields([
-    ['ClientID', STRING],
-    ['RequestID', STRING],
-    ['ReplyChannel', STRING],
-    ['Metadata', STRING],
-    ['Body', BYTES],
-    ['CacheHit', BOOL],
-    ['Timestamp', INT64],
-    ['Executed', BOOL],
-    ['Error', STRING],
-    ['Span', BYTES],
-    ['Tags', TAGS],
-  ]),
-};
-
-export const EVENT_SCHEMA: WireSchema<KubeMQEvent> = {
-  goName: 'Event',
-  empty: () => makeEvent({}),
-  fields: fields([
-    ['EventID', STRING],
-    ['ClientID', STRING],
-    ['Channel', STRING],
-    ['Metadata', STRING],
-    ['Body', BYTES],
-    ['Store', BOOL],
-    ['Tags', TAGS],
-  ]),
-};
-
-export const EVENT_RECEIVE_SCHEMA: WireSchema<KubeMQEventReceive> = {
-  goName: 'EventReceive',
-  empty: () => ({
-    EventID: '',
-    Channel: '',
-    Metadata: '',
-    Body: new Uint8Array(0),
-    Timestamp: '0',
-    Sequence: '0',
-    Tags: {},
-  }),
-  fields: fields([
-    ['EventID', STRING],
-    ['Channel', STRING],
-    ['Metadata', STRING],
-    ['Body', BYTES],
-    ['Timestamp', INT64],
-    ['Sequence', UINT64],
-    ['Tags', TAGS],
-  ]),
-};
-
-export const RESULT_SCHEMA: WireSchema<KubeMQResult> = {
-  goName: 'Result',
-  empty: () => ({ EventID: '', Sent: false, Error: '' }),
-  fields: fields([
-    ['EventID', STRING],
-    ['Sent', BOOL],
-    ['Error', STRING],
-  ]),
-};
-
-export const PING_SCHEMA: WireSchema<PingResult> = {
-  goName: 'PingResult',
-  empty: () => ({ Host: '', Version: '', ServerStartTime: '0', ServerUpTimeSeconds: '0' }),
-  fields: fields([
-    ['Host', STRING],
-    ['Version', STRING],
-    ['ServerStartTime', INT64],
-    ['ServerUpTimeSeconds', INT64],
-  ]),
-};
 
 // ---- Writing ---------------------------------------------------------------------------
 
@@ -217,14 +79,6 @@ export class WireTypeError extends Error {
         : `json: cannot unmarshal ${found} into Go value of type ${goType}`,
     );
     this.name = 'WireTypeError';
-  }
-}
-
-/** Go's `base64.CorruptInputError`, raised while decoding a bytes field. */
-export class WireBase64Error extends Error {
-  constructor(readonly index: number) {
-    super(`illegal base64 data at input byte ${index}`);
-    this.name = 'WireBase64Error';
   }
 }
 
@@ -371,37 +225,4 @@ function decodeTags(
     else mismatch(value, 'string', { ...ctx, field: `${ctx.field}.${key}` });
   }
   return tags;
-}
-
-const BASE64_CHAR = /[A-Za-z0-9+/]/;
-
-/**
- * Go's `base64.StdEncoding.Decode`: padding required, `\r` and `\n`
- * ignored, anything else outside the alphabet is an error at its index.
- */
-export function decodeStdBase64(text: string): Uint8Array {
-  let clean = '';
-  const positions: number[] = [];
-  for (let i = 0; i < text.length; i += 1) {
-    const ch = text[i];
-    if (ch === '\r' || ch === '\n') continue;
-    clean += ch;
-    positions.push(i);
-  }
-  const at = (cleanIndex: number): number =>
-    cleanIndex < positions.length ? positions[cleanIndex] : text.length;
-  for (let q = 0; q < clean.length; q += 4) {
-    const quantum = clean.slice(q, q + 4);
-    for (let j = 0; j < quantum.length; j += 1) {
-      const ch = quantum[j];
-      if (BASE64_CHAR.test(ch)) continue;
-      if (ch !== '=' || j < 2) throw new WireBase64Error(at(q + j));
-      // Padding: "xx==" or "xxx=", and nothing after it.
-      const padOk = j === 3 ? quantum.length === 4 : quantum === `${quantum.slice(0, 2)}==`;
-      if (!padOk) throw new WireBase64Error(at(q + (j === 2 ? 3 : j)));
-      if (q + 4 < clean.length) throw new WireBase64Error(at(q + 4));
-    }
-    if (quantum.length < 4) throw new WireBase64Error(at(q));
-  }
-  return Buffer.from(clean, 'base64');
 }

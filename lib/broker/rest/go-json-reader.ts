@@ -1,52 +1,12 @@
 /**
- * JSON the way the real server's REST face reads and writes it (Go's
- * `encoding/json` behind labstack echo): a reader that keeps numbers as
- * their source text (int64 nanosecond values must not lose precision) and
- * byte offsets, with Go's syntax error texts; and a writer with Go's string
- * escaping and `json.Indent` layout.
+ * JSON the way the real server's REST face reads it (Go's `encoding/json`
+ * behind labstack echo): a reader that keeps numbers as their source text
+ * (int64 nanosecond values must not lose precision) and byte offsets, with
+ * Go's syntax error texts.
  */
-
-interface NodeBase {
-  /** Byte offset where the value starts. */
-  readonly start: number;
-  /** Byte offset just past the value. */
-  readonly end: number;
-}
-
-export type JsonNode =
-  | (NodeBase & { readonly kind: 'object'; readonly entries: readonly JsonEntry[] })
-  | (NodeBase & { readonly kind: 'array'; readonly items: readonly JsonNode[] })
-  | (NodeBase & { readonly kind: 'string'; readonly value: string })
-  | (NodeBase & { readonly kind: 'number'; readonly text: string })
-  | (NodeBase & { readonly kind: 'bool'; readonly value: boolean })
-  | (NodeBase & { readonly kind: 'null' });
-
-export interface JsonEntry {
-  readonly key: string;
-  readonly value: JsonNode;
-}
-
-/** Go's `*json.SyntaxError`: `offset` counts the bytes read, the bad one included. */
-export class GoJsonSyntaxError extends Error {
-  constructor(
-    message: string,
-    readonly offset: number,
-  ) {
-    super(message);
-    this.name = 'GoJsonSyntaxError';
-  }
-}
-
-/** The other ways Go's json.Decoder fails to read a value: `EOF` and `unexpected EOF`. */
-export class GoJsonEndOfInput extends Error {
-  constructor(message: 'EOF' | 'unexpected EOF') {
-    super(message);
-    this.name = 'GoJsonEndOfInput';
-  }
-}
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
+import { GoJsonEndOfInput, GoJsonSyntaxError, quoteGoChar } from './go-json-errors';
+import { BACKSLASH, QUOTE } from './json-char-codes';
+import type { JsonEntry, JsonNode } from './json-node';
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
@@ -58,27 +18,6 @@ function isDigit(c: number): boolean {
 
 function isHex(c: number): boolean {
   return isDigit(c) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
-}
-
-/** Go's `quoteChar`: how a byte is shown in "invalid character ..." texts. */
-export function quoteGoChar(c: number): string {
-  if (c === 0x27) return `'\\''`;
-  if (c === QUOTE) return `'"'`;
-  const named: Record<number, string> = {
-    0x07: '\\a',
-    0x08: '\\b',
-    0x0c: '\\f',
-    0x0a: '\\n',
-    0x0d: '\\r',
-    0x09: '\\t',
-    0x0b: '\\v',
-    0x5c: '\\\\',
-  };
-  if (named[c] !== undefined) return `'${named[c]}'`;
-  if (c < 0x20 || c === 0x7f) return `'\\x${c.toString(16).padStart(2, '0')}'`;
-  // A byte is read as the rune U+00XX; Go prints the non-printable ones escaped.
-  if ((c >= 0x80 && c <= 0xa0) || c === 0xad) return `'\\u00${c.toString(16)}'`;
-  return `'${String.fromCharCode(c)}'`;
 }
 
 /**
@@ -297,116 +236,4 @@ class Reader {
   private text(from: number, to: number): string {
     return this.buf.toString('utf8', from, to);
   }
-}
-
-// ---- Writing ---------------------------------------------------------------------------
-
-/**
- * `value` as a JSON string literal the way Go's encoder writes it: `<`, `>`
- * and `&` escaped for HTML, U+2028/U+2029 escaped, lone surrogates replaced.
- */
-export function goJsonString(value: string): string {
-  let out = '"';
-  for (let i = 0; i < value.length; i += 1) {
-    const code = value.charCodeAt(i);
-    if (code >= 0xd800 && code <= 0xdbff) {
-      const next = value.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        out += value[i] + value[i + 1];
-        i += 1;
-      } else {
-        out += '\\ufffd';
-      }
-      continue;
-    }
-    if (code >= 0xdc00 && code <= 0xdfff) {
-      out += '\\ufffd';
-      continue;
-    }
-    switch (code) {
-      case QUOTE:
-        out += '\\"';
-        break;
-      case BACKSLASH:
-        out += '\\\\';
-        break;
-      case 0x0a:
-        out += '\\n';
-        break;
-      case 0x0d:
-        out += '\\r';
-        break;
-      case 0x09:
-        out += '\\t';
-        break;
-      case 0x3c:
-      case 0x3e:
-      case 0x26:
-      case 0x2028:
-      case 0x2029:
-        out += `\\u${code.toString(16).padStart(4, '0')}`;
-        break;
-      default:
-        out += code < 0x20 ? `\\u${code.toString(16).padStart(4, '0')}` : value[i];
-    }
-  }
-  return `${out}"`;
-}
-
-/**
- * Go's `json.Indent(dst, compact, "", indent)`: one member per line, `": "`
- * after keys, and empty objects and arrays kept as `{}` / `[]`.
- */
-export function indentJson(compact: string, indent = '\t'): string {
-  let out = '';
-  let depth = 0;
-  let inString = false;
-  let needIndent = false;
-  const newline = (level: number): string => `\n${indent.repeat(level)}`;
-  for (let i = 0; i < compact.length; i += 1) {
-    const ch = compact[i];
-    if (inString) {
-      out += ch;
-      if (ch === '\\') {
-        out += compact[i + 1];
-        i += 1;
-      } else if (ch === '"') {
-        inString = false;
-      }
-      continue;
-    }
-    if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r') continue;
-    if (needIndent && ch !== '}' && ch !== ']') {
-      needIndent = false;
-      out += newline(depth);
-    }
-    switch (ch) {
-      case '"':
-        inString = true;
-        out += ch;
-        break;
-      case '{':
-      case '[':
-        out += ch;
-        depth += 1;
-        needIndent = true;
-        break;
-      case '}':
-      case ']':
-        depth -= 1;
-        if (needIndent) needIndent = false;
-        else out += newline(depth);
-        out += ch;
-        break;
-      case ',':
-        out += `,${newline(depth)}`;
-        break;
-      case ':':
-        out += ': ';
-        break;
-      default:
-        out += ch;
-    }
-  }
-  return out;
 }
