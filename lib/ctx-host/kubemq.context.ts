@@ -1,5 +1,5 @@
 import { BaseRpcContext } from '@nestjs/microservices';
-import { type Tags } from '../kubemq/messages';
+import { type KubeMQEventReceive, type KubeMQRequest, type Tags } from '../kubemq/messages';
 
 /** The kind of KubeMQ message a handler is running for. */
 export type KubeMQMessageType = 'command' | 'query' | 'event';
@@ -40,6 +40,44 @@ type KubeMQContextArgs = [KubeMQMessageInfo];
 export class KubeMQContext extends BaseRpcContext<KubeMQContextArgs> {
   constructor(args: KubeMQContextArgs) {
     super(args);
+  }
+
+  /** The context of a command or query received by a subscription to `pattern`. */
+  static forRequest(
+    type: 'command' | 'query',
+    pattern: string,
+    request: KubeMQRequest,
+  ): KubeMQContext {
+    return new KubeMQContext([
+      {
+        type,
+        channel: request.Channel,
+        pattern,
+        id: request.RequestID,
+        clientId: request.ClientID,
+        metadata: request.Metadata,
+        tags: request.Tags,
+        timeout: request.Timeout,
+        replyChannel: request.ReplyChannel,
+      },
+    ]);
+  }
+
+  /** The context of an event received by a subscription to `pattern` (KubeMQ does not deliver the sender). */
+  static forEvent(pattern: string, event: KubeMQEventReceive): KubeMQContext {
+    return new KubeMQContext([
+      {
+        type: 'event',
+        channel: event.Channel,
+        pattern,
+        id: event.EventID,
+        clientId: '',
+        metadata: event.Metadata,
+        tags: event.Tags,
+        timeout: 0,
+        replyChannel: '',
+      },
+    ]);
   }
 
   /** Everything at once. */

@@ -35,3 +35,40 @@ function lastOutcome(source: Observable<unknown>): Promise<HandlerOutcome> {
     });
   });
 }
+
+/** Nest's processing-start hook (11.1.4+ and 12): it must call `done` to run the handler. */
+export type ProcessingStartHook = (
+  transportId: symbol,
+  context: unknown,
+  done: () => Promise<void>,
+) => unknown;
+
+/**
+ * Runs the handler inside the processing-start hook when Nest has one, so
+ * tracing instrumentation wraps it; a hook that throws fails the request.
+ */
+export function runWithStartHook(
+  startHook: ProcessingStartHook | undefined,
+  transportId: symbol,
+  handler: MessageHandler,
+  data: unknown,
+  ctx: unknown,
+): Promise<HandlerOutcome> {
+  if (typeof startHook !== 'function') return runHandler(handler, data, ctx);
+  return new Promise<HandlerOutcome>((resolve) => {
+    let settled = false;
+    const run = async () => {
+      const outcome = await runHandler(handler, data, ctx);
+      settled = true;
+      resolve(outcome);
+    };
+    const fail = (error: unknown) => {
+      if (!settled) resolve({ ok: false, error });
+    };
+    try {
+      Promise.resolve(startHook(transportId, ctx, run)).catch(fail);
+    } catch (error) {
+      fail(error);
+    }
+  });
+}

@@ -1,4 +1,4 @@
-import { encodeWireError } from '../errors/wire-error';
+import { encodeWireError, INTERNAL_ERROR } from '../errors/wire-error';
 import { makeResponse, type KubeMQRequest, type KubeMQResponse } from '../kubemq/messages';
 import { BODY_FORMAT_TAG, encodeBody } from '../serializers/body-codec';
 import { type HandlerOutcome } from './handler-runner';
@@ -34,4 +34,24 @@ export function buildResponse(
     response.Tags = { [BODY_FORMAT_TAG]: format };
   }
   return response;
+}
+
+/**
+ * {@link buildResponse}, except that a result that cannot be serialized
+ * (circular, BigInt) becomes Nest's internal error, reported to `onUnsendable`,
+ * so the caller gets an answer instead of a timeout.
+ */
+export function buildSendableResponse(
+  request: KubeMQRequest,
+  isQuery: boolean,
+  outcome: HandlerOutcome,
+  responderClientId: string,
+  onUnsendable: (error: Error) => void,
+): KubeMQResponse {
+  try {
+    return buildResponse(request, isQuery, outcome, responderClientId);
+  } catch (error) {
+    onUnsendable(error as Error);
+    return buildResponse(request, isQuery, { ok: false, error: INTERNAL_ERROR }, responderClientId);
+  }
 }

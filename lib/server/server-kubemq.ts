@@ -1,21 +1,15 @@
 import { EventEmitter } from 'node:events';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { KUBEMQ_TRANSPORT, KubeMQStatus, type KubeMQEvents } from '../constants';
-import { KubeMQContext, type KubeMQMessageInfo } from '../ctx-host/kubemq.context';
+import { KubeMQContext } from '../ctx-host/kubemq.context';
 import { KubeMQConnection } from '../kubemq/connection';
 import { type KubeMQError } from '../kubemq/kubemq-error';
-import {
-  makeSubscribe,
-  type KubeMQEventReceive,
-  type KubeMQRequest,
-  type KubeMQResponse,
-} from '../kubemq/messages';
-import { INTERNAL_ERROR } from '../errors/wire-error';
+import { makeSubscribe, type KubeMQEventReceive, type KubeMQRequest } from '../kubemq/messages';
 import { type StreamSubscription } from '../kubemq/stream-subscription';
 import { bodyFormatOf, decodeBody } from '../serializers/body-codec';
-import { runHandler, type HandlerOutcome } from './handler-runner';
+import { runWithStartHook, type HandlerOutcome, type ProcessingStartHook } from './handler-runner';
 import { InFlightTracker } from './in-flight-tracker';
-import { buildResponse } from './response-builder';
+import { buildSendableResponse } from './response-builder';
 import { type KubeMQServerOptions } from './server-kubemq.options';
 import { planSubscriptions, type PlannedSubscription } from './subscription-plan';
 
@@ -148,23 +142,20 @@ export class ServerKubeMQ
     request: KubeMQRequest,
   ): Promise<void> {
     const done = this.inFlight.start();
-    const ctx = new KubeMQContext([
-      {
-        type: entry.kind,
-        channel: request.Channel,
-        pattern: entry.channel,
-        id: request.RequestID,
-        clientId: request.ClientID,
-        metadata: request.Metadata,
-        tags: request.Tags,
-        timeout: request.Timeout,
-        replyChannel: request.ReplyChannel,
-      },
-    ]);
+    const ctx = KubeMQContext.forRequest(entry.kind as 'command' | 'query', entry.channel, request);
     try {
       const data = decodeBody(request.Body, bodyFormatOf(request.Tags));
-      const outcome = await this.runWithHooks(entry.handler, data, ctx);
-      const response = this.responseFor(request, entry, outcome, connection.clientId);
+      const outcome = await this.run(entry.handler, data, ctx);
+      const response = buildSendableResponse(
+        request,
+        entry.kind === 'query',
+        outcome,
+        connection.clientId,
+        (error) =>
+          this.logger.error(
+            `The handler of "${entry.channel}" returned a value that cannot be sent: ${error.message}`,
+          ),
+      );
       await connection.sendResponse(response);
     } catch (error) {
       this.reportError(
@@ -182,68 +173,18 @@ export class ServerKubeMQ
     event: KubeMQEventReceive,
   ): Promise<void> {
     const done = this.inFlight.start();
-    const info: KubeMQMessageInfo = {
-      type: 'event',
-      channel: event.Channel,
-      pattern: entry.channel,
-      id: event.EventID,
-      clientId: '',
-      metadata: event.Metadata,
-      tags: event.Tags,
-      timeout: 0,
-      replyChannel: '',
-    };
-    const ctx = new KubeMQContext([info]);
+    const ctx = KubeMQContext.forEvent(entry.channel, event);
     try {
-      await this.runWithHooks(entry.handler, decodeBody(event.Body, bodyFormatOf(event.Tags)), ctx);
+      await this.run(entry.handler, decodeBody(event.Body, bodyFormatOf(event.Tags)), ctx);
     } finally {
       this.onProcessingEndHook?.(this.transportId, ctx);
       done();
     }
   }
 
-  /** The response for an outcome; a result that cannot be serialized becomes Nest's internal error. */
-  private responseFor(
-    request: KubeMQRequest,
-    entry: PlannedSubscription,
-    outcome: HandlerOutcome,
-    clientId: string,
-  ): KubeMQResponse {
-    const isQuery = entry.kind === 'query';
-    try {
-      return buildResponse(request, isQuery, outcome, clientId);
-    } catch (error) {
-      this.logger.error(
-        `The handler of "${entry.channel}" returned a value that cannot be sent: ${(error as Error).message}`,
-      );
-      return buildResponse(request, isQuery, { ok: false, error: INTERNAL_ERROR }, clientId);
-    }
-  }
-
-  /** Runs the handler inside Nest's processing-start hook (11.1+ / 12) when there is one. */
-  private runWithHooks(
-    handler: MessageHandler,
-    data: unknown,
-    ctx: KubeMQContext,
-  ): Promise<HandlerOutcome> {
-    const startHook = this.onProcessingStartHook;
-    if (typeof startHook !== 'function') return runHandler(handler, data, ctx);
-    return new Promise<HandlerOutcome>((resolve) => {
-      let settled = false;
-      const run = async () => {
-        const outcome = await runHandler(handler, data, ctx);
-        settled = true;
-        resolve(outcome);
-      };
-      const fail = (error: unknown) => {
-        if (!settled) resolve({ ok: false, error });
-      };
-      try {
-        Promise.resolve(startHook.call(this, this.transportId, ctx, run)).catch(fail);
-      } catch (error) {
-        fail(error);
-      }
-    });
+  private run(handler: MessageHandler, data: unknown, ctx: KubeMQContext): Promise<HandlerOutcome> {
+    const hook = this.onProcessingStartHook as ProcessingStartHook | undefined;
+    return runWithStartHook(hook?.bind(this), this.transportId, handler, data, ctx);
   }
 
   private reportError(context: string, error: unknown): void {
