@@ -70,6 +70,33 @@ export function resultsTable(results: BenchResults): string {
   return lines.join('\n');
 }
 
+/** One metric for every contender, one row per cell (the compact view for the README). */
+export function pivotTable(
+  results: BenchResults,
+  metric: 'rps' | 'p50Ms' | 'p99Ms' | 'cpuUsPerReq',
+): string {
+  const names = results.contenders.map((c) => c.name);
+  const format = (s: Sample | undefined) =>
+    !s
+      ? '–'
+      : metric === 'rps'
+        ? num(s.rps)
+        : metric === 'cpuUsPerReq'
+          ? fixed(s[metric], 0)
+          : fixed(s[metric], 2);
+  const lines = [
+    `| kind | body | conc | ${names.join(' | ')} |`,
+    `|---|---|--:|${names.map(() => '--:').join('|')}|`,
+  ];
+  for (const cell of results.cells) {
+    const values = names.map((name) => format(median(cell, name)));
+    lines.push(
+      `| ${cell.kind} | ${sizeLabel(cell.size)} | ${cell.concurrency} | ${values.join(' | ')} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 /** Ours divided by each peer, cell by cell (req/s: above 1 is better; p50 and CPU: below 1 is better). */
 export function ratioTable(results: BenchResults): string {
   const peers = PEERS.filter((p) => results.contenders.some((c) => c.name === p));
@@ -140,12 +167,13 @@ export function brokerTable(results: BenchResults): string {
   if (results.brokerCore?.length) {
     lines.push(
       '',
-      'In-process, without gRPC (per query round trip): the broker routing (validation, reply inbox, pending map, delivery, matching the response) and the protobuf work its four message (de)serializations cost.',
+      'In-process, without gRPC (per query round trip): the broker routing (validation, reply inbox, pending map, delivery, matching the response) and the protobuf work of its gRPC methods (decode the Request, encode it to the subscriber, decode the Response, encode Empty and the Response).',
       '',
-      '| body | routing µs | protobuf µs |',
-      '|---|--:|--:|',
+      '| body | routing µs | protobuf µs (the broker codec) | protobuf µs (proto-loader, for reference) |',
+      '|---|--:|--:|--:|',
       ...results.brokerCore.map(
-        (b) => `| ${sizeLabel(b.size)} | ${fixed(b.routingUs, 2)} | ${fixed(b.codecUs, 2)} |`,
+        (b) =>
+          `| ${sizeLabel(b.size)} | ${fixed(b.routingUs, 2)} | ${fixed(b.codecUs, 2)} | ${fixed(b.protoLoaderCodecUs ?? NaN, 2)} |`,
       ),
     );
   }
@@ -187,7 +215,19 @@ export function renderMarkdown(results: BenchResults): string {
     ...results.contenders.map((c) => `- \`${c.name}\`: ${c.label}`),
     ...results.skipped.map((s) => `- skipped \`${s.name}\`: ${s.reason}`),
     '',
-    '## Round trips',
+    '## Throughput (req/s)',
+    '',
+    pivotTable(results, 'rps'),
+    '',
+    '## Latency p50 (ms)',
+    '',
+    pivotTable(results, 'p50Ms'),
+    '',
+    '## CPU per request, sender + responder (µs)',
+    '',
+    pivotTable(results, 'cpuUsPerReq'),
+    '',
+    '## Every contender in every cell',
     '',
     resultsTable(results),
     '',
