@@ -1,4 +1,10 @@
-import { type KubeMQRequest, type KubeMQResponse, type Tags } from './messages';
+import {
+  emptyRequest,
+  emptyResponse,
+  type KubeMQRequest,
+  type KubeMQResponse,
+  type Tags,
+} from './messages';
 import {
   int64Parts,
   utf8Length,
@@ -223,20 +229,7 @@ function readTag(reader: WireReader, tags: Tags): void {
 
 /** Decodes a Request; throws on malformed input. */
 export function decodeRequest(buf: Buffer): KubeMQRequest {
-  const m: KubeMQRequest = {
-    RequestID: '',
-    RequestTypeData: 0,
-    ClientID: '',
-    Channel: '',
-    Metadata: '',
-    Body: EMPTY,
-    ReplyChannel: '',
-    Timeout: 0,
-    CacheKey: '',
-    CacheTTL: 0,
-    Span: EMPTY,
-    Tags: {},
-  };
+  const m = emptyRequest();
   const r = new WireReader(buf);
   while (!r.done) {
     const tag = r.uint32();
@@ -259,19 +252,7 @@ export function decodeRequest(buf: Buffer): KubeMQRequest {
 
 /** Decodes a Response; throws on malformed input. */
 export function decodeResponse(buf: Buffer): KubeMQResponse {
-  const m: KubeMQResponse = {
-    ClientID: '',
-    RequestID: '',
-    ReplyChannel: '',
-    Metadata: '',
-    Body: EMPTY,
-    CacheHit: false,
-    Timestamp: '0',
-    Executed: false,
-    Error: '',
-    Span: EMPTY,
-    Tags: {},
-  };
+  const m = emptyResponse();
   const r = new WireReader(buf);
   while (!r.done) {
     const tag = r.uint32();

@@ -106,10 +106,11 @@ export interface KubeMQResult {
   Error: string;
 }
 
-const EMPTY = new Uint8Array(0);
+// A Buffer, as the decoders give for an empty bytes field.
+const EMPTY: Uint8Array = Buffer.alloc(0);
 
-/** A Request with every field at its proto default, then `fields` applied. */
-export function makeRequest(fields: Partial<KubeMQRequest>): KubeMQRequest {
+/** A Request with every field at its proto default. */
+export function emptyRequest(): KubeMQRequest {
   return {
     RequestID: '',
     RequestTypeData: RequestType.Unknown,
@@ -123,12 +124,16 @@ export function makeRequest(fields: Partial<KubeMQRequest>): KubeMQRequest {
     CacheTTL: 0,
     Span: EMPTY,
     Tags: {},
-    ...fields,
   };
 }
 
-/** A Response with every field at its proto default, then `fields` applied. */
-export function makeResponse(fields: Partial<KubeMQResponse>): KubeMQResponse {
+/** A Request with every field at its proto default, then `fields` applied. */
+export function makeRequest(fields: Partial<KubeMQRequest>): KubeMQRequest {
+  return Object.assign(emptyRequest(), fields);
+}
+
+/** A Response with every field at its proto default. */
+export function emptyResponse(): KubeMQResponse {
   return {
     ClientID: '',
     RequestID: '',
@@ -141,8 +146,12 @@ export function makeResponse(fields: Partial<KubeMQResponse>): KubeMQResponse {
     Error: '',
     Span: EMPTY,
     Tags: {},
-    ...fields,
   };
+}
+
+/** A Response with every field at its proto default, then `fields` applied. */
+export function makeResponse(fields: Partial<KubeMQResponse>): KubeMQResponse {
+  return Object.assign(emptyResponse(), fields);
 }
 
 /** A Subscribe with every field at its proto default, then `fields` applied. */

@@ -1,23 +1,21 @@
 import { EventEmitter } from 'node:events';
 import {
-  Metadata,
   status as GrpcStatus,
   type ChannelInterface,
   type ClientReadableStream,
+  type Metadata,
   type StatusObject,
 } from '@grpc/grpc-js';
-import { serviceErrorOf } from './unary-call';
+import {
+  decodeReceived,
+  sendSingleRequest,
+  serviceErrorOf,
+  type CallMethod,
+  type ChannelCall,
+} from './channel-call';
 
 /** A server-streaming RPC with its path and codec resolved once. */
-export interface StreamMethod<Req, Res> {
-  path: string;
-  requestSerialize(value: Req): Buffer;
-  responseDeserialize(bytes: Buffer): Res;
-}
-
-function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+export type StreamMethod<Req, Res> = CallMethod<Req, Res>;
 
 /**
  * A server-streaming call made directly on the channel, for subscriptions:
@@ -29,7 +27,7 @@ function reason(error: unknown): string {
  * cancelled the same way.
  */
 export class ServerStreamCall<Res> extends EventEmitter {
-  private readonly call: ReturnType<ChannelInterface['createCall']>;
+  private readonly call: ChannelCall;
 
   constructor(
     channel: ChannelInterface,
@@ -46,19 +44,12 @@ export class ServerStreamCall<Res> extends EventEmitter {
       onReceiveMetadata: (received: Metadata) => this.emit('metadata', received),
       onReceiveMessage: (message: Buffer) => {
         if (readError) return;
-        let decoded: Res;
-        try {
-          decoded = method.responseDeserialize(message);
-        } catch (error) {
-          readError = {
-            code: GrpcStatus.INTERNAL,
-            details: `Response message parsing error: ${reason(error)}`,
-            metadata: new Metadata(),
-          };
-          call.cancelWithStatus(readError.code, readError.details);
+        const decoded = decodeReceived(call, method, message);
+        if (decoded.error) {
+          readError = decoded.error;
           return;
         }
-        this.emit('data', decoded);
+        this.emit('data', decoded.value);
         if (!ended) call.startRead();
       },
       onReceiveStatus: (status: StatusObject) => {
@@ -70,18 +61,7 @@ export class ServerStreamCall<Res> extends EventEmitter {
       },
     });
     call.startRead();
-    let serialized: Buffer;
-    try {
-      serialized = method.requestSerialize(request);
-    } catch (error) {
-      call.cancelWithStatus(
-        GrpcStatus.INTERNAL,
-        `Request message serialization failure: ${reason(error)}`,
-      );
-      return;
-    }
-    call.sendMessageWithContext({}, serialized);
-    call.halfClose();
+    sendSingleRequest(call, method, request);
   }
 
   /** Ends the call; the broker drops the subscription. */

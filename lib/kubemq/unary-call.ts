@@ -1,29 +1,16 @@
 import {
-  Metadata,
   status as GrpcStatus,
   type ChannelInterface,
+  type Metadata,
   type ServiceError,
   type StatusObject,
 } from '@grpc/grpc-js';
+import { decodeReceived, sendSingleRequest, serviceErrorOf, type CallMethod } from './channel-call';
 
 /** A unary RPC with its path and codec resolved once. */
-export interface UnaryMethod<Req, Res> {
-  path: string;
-  requestSerialize(value: Req): Buffer;
-  responseDeserialize(bytes: Buffer): Res;
-}
+export type UnaryMethod<Req, Res> = CallMethod<Req, Res>;
 
 export type UnaryCallback<Res> = (error: ServiceError | null, response?: Res) => void;
-
-/** The error grpc-js's Client reports for a status: same message, code, details and metadata. */
-export function serviceErrorOf(status: StatusObject): ServiceError {
-  const message = `${status.code} ${GrpcStatus[status.code]}: ${status.details}`;
-  return Object.assign(new Error(message), status) as ServiceError;
-}
-
-function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * One unary call made directly on the channel. It does what grpc-js's
@@ -56,16 +43,9 @@ export function startUnaryCall<Req, Res>(
         return;
       }
       received = true;
-      try {
-        response = method.responseDeserialize(message);
-      } catch (error) {
-        readError = {
-          code: GrpcStatus.INTERNAL,
-          details: `Response message parsing error: ${reason(error)}`,
-          metadata: new Metadata(),
-        };
-        call.cancelWithStatus(readError.code, readError.details);
-      }
+      const decoded = decodeReceived(call, method, message);
+      if (decoded.error) readError = decoded.error;
+      else response = decoded.value;
     },
     onReceiveStatus: (status: StatusObject) => {
       if (finished) return;
@@ -84,17 +64,6 @@ export function startUnaryCall<Req, Res>(
     },
   });
   call.startRead();
-  let serialized: Buffer;
-  try {
-    serialized = method.requestSerialize(request);
-  } catch (error) {
-    call.cancelWithStatus(
-      GrpcStatus.INTERNAL,
-      `Request message serialization failure: ${reason(error)}`,
-    );
-    return () => undefined;
-  }
-  call.sendMessageWithContext({}, serialized);
-  call.halfClose();
+  if (!sendSingleRequest(call, method, request)) return () => undefined;
   return () => call.cancelWithStatus(GrpcStatus.CANCELLED, 'Cancelled on client');
 }

@@ -1,0 +1,74 @@
+import {
+  Metadata,
+  status as GrpcStatus,
+  type ChannelInterface,
+  type ServiceError,
+  type StatusObject,
+} from '@grpc/grpc-js';
+
+/** An RPC with its path and codec resolved once. */
+export interface CallMethod<Req, Res> {
+  path: string;
+  requestSerialize(value: Req): Buffer;
+  responseDeserialize(bytes: Buffer): Res;
+}
+
+/** A call made straight on a grpc-js channel (what `Channel.createCall` returns). */
+export type ChannelCall = ReturnType<ChannelInterface['createCall']>;
+
+/** The error grpc-js's Client reports for a status: same message, code, details and metadata. */
+export function serviceErrorOf(status: StatusObject): ServiceError {
+  const message = `${status.code} ${GrpcStatus[status.code]}: ${status.details}`;
+  return Object.assign(new Error(message), status) as ServiceError;
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Decodes a received message. One that cannot be parsed cancels the call
+ * with the INTERNAL status grpc-js gives it, which is returned as `error`.
+ */
+export function decodeReceived<Res>(
+  call: ChannelCall,
+  method: CallMethod<unknown, Res>,
+  message: Buffer,
+): { value: Res; error?: undefined } | { error: StatusObject } {
+  try {
+    return { value: method.responseDeserialize(message) };
+  } catch (error) {
+    const status: StatusObject = {
+      code: GrpcStatus.INTERNAL,
+      details: `Response message parsing error: ${reason(error)}`,
+      metadata: new Metadata(),
+    };
+    call.cancelWithStatus(status.code, status.details);
+    return { error: status };
+  }
+}
+
+/**
+ * Sends the single request message and half-closes; a request that cannot
+ * be serialized cancels the call with grpc-js's INTERNAL status instead.
+ * Returns false in that case.
+ */
+export function sendSingleRequest<Req>(
+  call: ChannelCall,
+  method: CallMethod<Req, unknown>,
+  request: Req,
+): boolean {
+  let serialized: Buffer;
+  try {
+    serialized = method.requestSerialize(request);
+  } catch (error) {
+    call.cancelWithStatus(
+      GrpcStatus.INTERNAL,
+      `Request message serialization failure: ${reason(error)}`,
+    );
+    return false;
+  }
+  call.sendMessageWithContext({}, serialized);
+  call.halfClose();
+  return true;
+}
