@@ -74,6 +74,18 @@ const NEST_RANGE = '^11.0.0 || ^12.0.0';
 
 // ---- Helpers ------------------------------------------------------------------------------
 
+/** Both entry points of the consumer resolved into its unpacked tarball, not the repo's dist/. */
+function assertResolvedInTarball(dir: string, report: Record<string, unknown>): void {
+  const installed = join(dir, 'node_modules', 'nestjs-kubemq') + sep;
+  for (const key of ['resolved', 'resolvedTesting']) {
+    const path = String(report[key]);
+    assert.ok(
+      path.startsWith(installed),
+      `${key} resolved outside the unpacked tarball: ${relative(REPO, path)}`,
+    );
+  }
+}
+
 function findRepoRoot(): string {
   let dir = __dirname;
   for (let i = 0; i < 8; i += 1) {
@@ -292,14 +304,7 @@ console.log(JSON.stringify(report));
 `;
     writeFileSync(join(dir, 'index.cjs'), source);
     const { report } = runConsumer(dir, 'index.cjs');
-    const installed = join(dir, 'node_modules', 'nestjs-kubemq') + sep;
-    for (const key of ['resolved', 'resolvedTesting']) {
-      const path = String(report[key]);
-      assert.ok(
-        path.startsWith(installed),
-        `${key} resolved outside the unpacked tarball: ${relative(REPO, path)}`,
-      );
-    }
+    assertResolvedInTarball(dir, report);
     assert.equal(report.version, packedPkg?.version);
     const root = report.root as Record<string, string>;
     const testing = report.testing as Record<string, string>;
@@ -369,14 +374,7 @@ console.log(JSON.stringify(report));
 `;
     writeFileSync(join(dir, 'index.mjs'), source);
     const { report } = runConsumer(dir, 'index.mjs');
-    const installed = join(dir, 'node_modules', 'nestjs-kubemq') + sep;
-    for (const key of ['resolved', 'resolvedTesting']) {
-      const path = String(report[key]);
-      assert.ok(
-        path.startsWith(installed),
-        `${key} resolved outside the unpacked tarball: ${relative(REPO, path)}`,
-      );
-    }
+    assertResolvedInTarball(dir, report);
     assert.deepEqual(report.root, { ...ROOT_EXPORTS });
     assert.deepEqual(report.testing, { ...TESTING_EXPORTS });
     assert.deepEqual(

@@ -6,7 +6,9 @@ import {
   RequestType,
   SubscribeType,
   type KubeMQRequest,
+  type KubeMQResponse,
 } from '../../lib';
+import { type StreamSubscription } from '../../lib/kubemq/stream-subscription';
 import { makeRequest, makeResponse, makeSubscribe } from '../../lib/kubemq/messages';
 import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
 import { delay } from '../support/nest';
@@ -34,6 +36,34 @@ describe('KubeMQConnection (protocol layer, no Nest)', () => {
     await broker?.stop();
   });
 
+  /** Subscribes the responder to queries on `channel`, answering each with `answer(request)`. */
+  async function answerQueries(
+    channel: string,
+    answer: (request: KubeMQRequest) => Partial<KubeMQResponse>,
+  ): Promise<StreamSubscription<KubeMQRequest>> {
+    const subscription = responder.subscribeToRequests(
+      makeSubscribe({
+        SubscribeTypeData: SubscribeType.Queries,
+        ClientID: responder.clientId,
+        Channel: channel,
+      }),
+      {
+        onMessage: (request) =>
+          void responder.sendResponse(
+            makeResponse({
+              ClientID: responder.clientId,
+              RequestID: request.RequestID,
+              ReplyChannel: request.ReplyChannel,
+              Executed: true,
+              ...answer(request),
+            }),
+          ),
+      },
+    );
+    await delay(150);
+    return subscription;
+  }
+
   it('connect() resolves with the Ping result; int64 fields stay strings', async () => {
     const ping = await sender.ping();
     assert.equal(typeof ping.Host, 'string');
@@ -45,30 +75,10 @@ describe('KubeMQConnection (protocol layer, no Nest)', () => {
   it('a request reaches a subscription and its response comes back (query: body kept)', async () => {
     const channel = uniqueChannel('proto-query');
     const seen: KubeMQRequest[] = [];
-    const subscription = responder.subscribeToRequests(
-      makeSubscribe({
-        SubscribeTypeData: SubscribeType.Queries,
-        ClientID: responder.clientId,
-        Channel: channel,
-      }),
-      {
-        onMessage: (request) => {
-          seen.push(request);
-          void responder.sendResponse(
-            makeResponse({
-              ClientID: responder.clientId,
-              RequestID: request.RequestID,
-              ReplyChannel: request.ReplyChannel,
-              Executed: true,
-              Body: Buffer.from('pong'),
-              Metadata: 'meta-back',
-              Timestamp: String(Date.now()),
-            }),
-          );
-        },
-      },
-    );
-    await delay(150);
+    const subscription = await answerQueries(channel, (request) => {
+      seen.push(request);
+      return { Body: Buffer.from('pong'), Metadata: 'meta-back', Timestamp: String(Date.now()) };
+    });
     try {
       const response = await sender.sendRequest(
         makeRequest({
@@ -96,26 +106,7 @@ describe('KubeMQConnection (protocol layer, no Nest)', () => {
   it('carries bodies larger than grpc-js 4 MiB default both ways', async () => {
     const channel = uniqueChannel('proto-large');
     const big = Buffer.alloc(6 * 1024 * 1024, 7);
-    const subscription = responder.subscribeToRequests(
-      makeSubscribe({
-        SubscribeTypeData: SubscribeType.Queries,
-        ClientID: responder.clientId,
-        Channel: channel,
-      }),
-      {
-        onMessage: (request) =>
-          void responder.sendResponse(
-            makeResponse({
-              ClientID: responder.clientId,
-              RequestID: request.RequestID,
-              ReplyChannel: request.ReplyChannel,
-              Executed: true,
-              Body: request.Body,
-            }),
-          ),
-      },
-    );
-    await delay(150);
+    const subscription = await answerQueries(channel, (request) => ({ Body: request.Body }));
     try {
       const response = await sender.sendRequest(
         makeRequest({
