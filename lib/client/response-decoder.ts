@@ -27,13 +27,15 @@ export function decodeResponse(request: KubeMQRequest, response: KubeMQResponse)
   return { ok: true, value: ack };
 }
 
-/** Rewrites a timeout into an error that names the channel and the wait. */
+/**
+ * Names the channel in a failed request's error: a timeout says how long it
+ * waited; anything else (the broker refused it, the connection dropped)
+ * keeps the broker's or gRPC's text after the channel.
+ */
 export function describeRequestError(request: KubeMQRequest, error: KubeMQError): KubeMQError {
-  if (!error.isTimeout) return error;
   const kind = request.RequestTypeData === RequestType.Query ? 'query' : 'command';
-  return new KubeMQError(
-    `No response to ${kind} on KubeMQ channel "${request.Channel}" within ${request.Timeout} ms (${error.message})`,
-    error.grpcCode,
-    { cause: error },
-  );
+  const message = error.isTimeout
+    ? `No response to ${kind} on KubeMQ channel "${request.Channel}" within ${request.Timeout} ms (${error.message})`
+    : `The ${kind} on KubeMQ channel "${request.Channel}" failed: ${error.message}`;
+  return new KubeMQError(message, error.grpcCode, { cause: error });
 }

@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Controller, type INestMicroservice } from '@nestjs/common';
-import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { type ClientKubeMQ, type KubeMQContext } from '../../lib';
+import { firstValueFrom } from 'rxjs';
 import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
 import { connectedClient, delay, firstReply, moduleWith, startMicroservice } from '../support/nest';
 
@@ -11,6 +12,8 @@ const grouped = uniqueChannel('grouped-command');
 const fanout = uniqueChannel('fanout-command');
 const wildcardRoot = uniqueChannel('orders');
 const groupName = uniqueChannel('workers');
+const groupedEvent = uniqueChannel('grouped-event');
+const fanoutEvent = uniqueChannel('fanout-event');
 
 /** Builds a controller class whose handlers record into `log` under `name`. */
 function recordingController(
@@ -27,6 +30,16 @@ function recordingController(
     @MessagePattern(fanout)
     fanout(@Payload() data: { n: number }) {
       log.push({ server: name, channel: fanout, id: data.n });
+    }
+
+    @EventPattern(groupedEvent, { group: groupName })
+    groupedEvent(@Payload() data: { n: number }) {
+      log.push({ server: name, channel: groupedEvent, id: data.n });
+    }
+
+    @EventPattern(fanoutEvent)
+    fanoutEvent(@Payload() data: { n: number }) {
+      log.push({ server: name, channel: fanoutEvent, id: data.n });
     }
   }
   return Recording;
@@ -98,6 +111,43 @@ describe('several servers: groups and fan-out', () => {
           .sort(),
         [0, 1, 2, 3, 4],
         `${server} handled every request`,
+      );
+    }
+  });
+
+  /** Waits until `count` entries of `channel` are logged (events have no acknowledgement). */
+  async function logged(
+    channel: string,
+    count: number,
+  ): Promise<Array<{ server: string; id: unknown }>> {
+    for (let i = 0; i < 200 && log.filter((e) => e.channel === channel).length < count; i += 1) {
+      await delay(10);
+    }
+    await delay(100); // and no more arrive
+    return log.filter((e) => e.channel === channel);
+  }
+
+  it('events to a group: each is handled by exactly one of the two servers', async () => {
+    const total = 10;
+    for (let n = 0; n < total; n += 1) await firstValueFrom(client.emit(groupedEvent, { n }));
+    const handled = await logged(groupedEvent, total);
+    assert.deepEqual(
+      handled.map((e) => e.id).sort((a, b) => (a as number) - (b as number)),
+      Array.from({ length: total }, (_, i) => i),
+    );
+  });
+
+  it('events without a group: both servers handle every event', async () => {
+    const total = 4;
+    for (let n = 0; n < total; n += 1) await firstValueFrom(client.emit(fanoutEvent, { n }));
+    const handled = await logged(fanoutEvent, total * 2);
+    for (const server of ['server-a', 'server-b']) {
+      assert.deepEqual(
+        handled
+          .filter((e) => e.server === server)
+          .map((e) => e.id)
+          .sort(),
+        [0, 1, 2, 3],
       );
     }
   });

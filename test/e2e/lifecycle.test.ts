@@ -200,6 +200,41 @@ describe('client connect()', () => {
   });
 });
 
+describe('broker going away under a client', () => {
+  it(
+    'fails a waiting request at once and later ones fast, naming the channel',
+    { skip: NEEDS_OWN_BROKER },
+    async () => {
+      const broker = await KubeMQTestBroker.start();
+      const { app } = await startMicroservice(moduleWith({ controllers: [SlowController] }), {
+        address: broker.address,
+        gracePeriod: 100,
+      });
+      const client = new ClientKubeMQ({ address: broker.address, timeout: 20_000 });
+      try {
+        await firstReply(() => client.query(quickChannel, {}));
+        const started = new Promise<void>((resolve) => (slowStarted = resolve));
+        const waiting = errorOf(client.query(slowChannel, { ms: 5000 }));
+        await started;
+        const stoppedAt = Date.now();
+        await broker.stop();
+        const error = await waiting;
+        assert.ok(error instanceof KubeMQError);
+        assert.match(
+          error.message,
+          new RegExp(`The query on KubeMQ channel "${slowChannel}" failed`),
+        );
+        const later = await errorOf(client.query(quickChannel, {}));
+        assert.match((later as Error).message, new RegExp(`"${quickChannel}" failed`));
+        assert.ok(Date.now() - stoppedAt < 15_000, 'neither waited for its 20 s timeout');
+      } finally {
+        client.close();
+        await app.close();
+      }
+    },
+  );
+});
+
 describe('broker restart', () => {
   it(
     'the server subscribes again and answers after the broker comes back',
