@@ -252,6 +252,9 @@ describe('broker restart', () => {
       );
       const statuses: string[] = [];
       server.status.subscribe((s) => statuses.push(s));
+      const events: string[] = [];
+      server.on('disconnect', (error) => events.push(`disconnect: ${error.message}`));
+      server.on('reconnect', () => events.push('reconnect'));
       const reconnected = firstValueFrom(server.status.pipe(take(3), toArray()));
       const client = new ClientKubeMQ({ address: broker.address, timeout: 2000 });
       try {
@@ -260,6 +263,8 @@ describe('broker restart', () => {
         broker = await KubeMQTestBroker.start({ port });
         await reconnected;
         assert.deepEqual(statuses.slice(0, 3), ['connected', 'reconnecting', 'connected']);
+        assert.match(events[0], /^disconnect: /);
+        assert.ok(events.includes('reconnect'), `on() reported ${events.join(', ')}`);
         let reply: unknown;
         for (let i = 0; i < 40 && reply === undefined; i += 1) {
           reply = await firstValueFrom(client.query(quickChannel, {}, { timeout: 500 })).catch(
