@@ -1,5 +1,10 @@
 import { type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
 
+/** First delay before re-subscribing (and re-dialling) after the broker dropped us, in ms. */
+export const DEFAULT_RECONNECT_DELAY_MS = 250;
+/** Longest delay between those attempts, in ms. */
+export const DEFAULT_RECONNECT_MAX_DELAY_MS = 5_000;
+
 /** How to reach a KubeMQ server over gRPC. */
 export interface KubeMQConnectionOptions {
   /** `host:port` of the KubeMQ gRPC endpoint (the server's default port is 50000). */

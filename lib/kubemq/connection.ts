@@ -9,7 +9,11 @@ import {
   type ClientReadableStream,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { type KubeMQConnectionOptions } from './connection-options';
+import {
+  DEFAULT_RECONNECT_DELAY_MS,
+  DEFAULT_RECONNECT_MAX_DELAY_MS,
+  type KubeMQConnectionOptions,
+} from './connection-options';
 import { KubeMQError } from './kubemq-error';
 import { type KubeMQMethods, prepareMethods } from './methods';
 import {
@@ -264,8 +268,8 @@ function channelOptionsFor(options: KubeMQConnectionOptions): ChannelOptions {
     // share one HTTP/2 session: closing one would tear down the other's streams.
     'grpc.use_local_subchannel_pool': 1,
     // Come back quickly after a broker restart (grpc-js otherwise backs off up to 2 minutes).
-    'grpc.initial_reconnect_backoff_ms': options.reconnectDelay ?? 250,
-    'grpc.max_reconnect_backoff_ms': options.reconnectMaxDelay ?? 5_000,
+    'grpc.initial_reconnect_backoff_ms': options.reconnectDelay ?? DEFAULT_RECONNECT_DELAY_MS,
+    'grpc.max_reconnect_backoff_ms': options.reconnectMaxDelay ?? DEFAULT_RECONNECT_MAX_DELAY_MS,
   };
   if (keepalive > 0) {
     channelOptions['grpc.keepalive_time_ms'] = keepalive;

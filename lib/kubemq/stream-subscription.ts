@@ -1,4 +1,5 @@
 import { status as GrpcStatus, type ClientReadableStream, type StatusObject } from '@grpc/grpc-js';
+import { DEFAULT_RECONNECT_DELAY_MS, DEFAULT_RECONNECT_MAX_DELAY_MS } from './connection-options';
 import { KubeMQError } from './kubemq-error';
 
 /** What a subscription reports to its owner. */
@@ -10,9 +11,12 @@ export interface StreamSubscriptionHandlers<T> {
    * an unknown RPC, bad credentials). The subscription is over; it is not retried.
    */
   onError?(error: KubeMQError): void;
-  /** The stream dropped (broker restart, network); it is re-opened after `retryInMs`. */
+  /**
+   * The stream dropped (broker restart, network); it is re-opened after
+   * `retryInMs`, and again with backoff until it holds. Called once per outage.
+   */
   onDisconnect?(error: KubeMQError, retryInMs: number): void;
-  /** The stream was re-opened after a drop. */
+  /** The re-opened stream holds (it delivered a message or stayed open a second). Once per outage. */
   onReconnect?(): void;
 }
 
@@ -22,8 +26,12 @@ export interface ReconnectPolicy {
   reconnectMaxDelay?: number;
 }
 
-const DEFAULT_RECONNECT_DELAY_MS = 250;
-const DEFAULT_RECONNECT_MAX_DELAY_MS = 5_000;
+/**
+ * KubeMQ acknowledges no subscription, so a re-opened stream counts as
+ * back once it delivers a message or stays open this long (a broker that
+ * is still down fails a new stream within milliseconds).
+ */
+const STABLE_AFTER_MS = 1_000;
 
 /**
  * A server-streaming subscription that survives broker restarts: KubeMQ
@@ -34,7 +42,10 @@ export class StreamSubscription<T> {
   private stream: ClientReadableStream<T> | undefined;
   private cancelled = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private stableTimer: NodeJS.Timeout | undefined;
   private attempt = 0;
+  /** False from a drop until the re-opened stream has proved itself. */
+  private healthy = true;
   private readonly endListeners: Array<() => void> = [];
 
   constructor(
@@ -59,7 +70,9 @@ export class StreamSubscription<T> {
     if (this.cancelled) return;
     this.cancelled = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.stableTimer) clearTimeout(this.stableTimer);
     this.retryTimer = undefined;
+    this.stableTimer = undefined;
     const stream = this.stream;
     this.stream = undefined;
     stream?.cancel();
@@ -76,7 +89,7 @@ export class StreamSubscription<T> {
     const stream = this.open();
     this.stream = stream;
     stream.on('data', (message: T) => {
-      this.attempt = 0;
+      this.markHealthy();
       this.handlers.onMessage(message);
     });
     // 'status' always follows; errors are handled there.
@@ -84,9 +97,21 @@ export class StreamSubscription<T> {
     stream.on('status', (status: StatusObject) => this.onStreamStatus(stream, status));
   }
 
+  /** The stream works again: report it once per outage and restart the backoff. */
+  private markHealthy(): void {
+    if (this.stableTimer) clearTimeout(this.stableTimer);
+    this.stableTimer = undefined;
+    this.attempt = 0;
+    if (this.healthy) return;
+    this.healthy = true;
+    this.handlers.onReconnect?.();
+  }
+
   private onStreamStatus(stream: ClientReadableStream<T>, status: StatusObject): void {
     if (this.cancelled || stream !== this.stream) return;
     this.stream = undefined;
+    if (this.stableTimer) clearTimeout(this.stableTimer);
+    this.stableTimer = undefined;
     const error = new KubeMQError(
       status.details || `subscription stream ended (gRPC status ${status.code})`,
       status.code,
@@ -101,12 +126,15 @@ export class StreamSubscription<T> {
     const max = this.policy.reconnectMaxDelay ?? DEFAULT_RECONNECT_MAX_DELAY_MS;
     const delay = Math.min(max, base * 2 ** Math.min(this.attempt, 16));
     this.attempt += 1;
-    this.handlers.onDisconnect?.(error, delay);
+    if (this.healthy) {
+      this.healthy = false;
+      this.handlers.onDisconnect?.(error, delay);
+    }
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       if (this.cancelled) return;
       this.openStream();
-      this.handlers.onReconnect?.();
+      this.stableTimer = setTimeout(() => this.markHealthy(), STABLE_AFTER_MS);
     }, delay);
   }
 

@@ -37,6 +37,7 @@ export class ServerKubeMQ
   private connection: KubeMQConnection | undefined;
   private subscriptions: Array<StreamSubscription<unknown>> = [];
   private readonly inFlight = new InFlightTracker();
+  private droppedSubscriptions = 0;
   private readonly events = new EventEmitter();
 
   constructor(private readonly options: KubeMQServerOptions) {
@@ -65,6 +66,7 @@ export class ServerKubeMQ
     this.connection = undefined;
     for (const subscription of this.subscriptions) subscription.cancel();
     this.subscriptions = [];
+    this.droppedSubscriptions = 0;
     if (!connection) return;
     const drained = await this.inFlight.drain(this.options.gracePeriod ?? DEFAULT_GRACE_PERIOD_MS);
     if (!drained) {
@@ -115,11 +117,17 @@ export class ServerKubeMQ
     const lifecycle = {
       onError: (error: KubeMQError) =>
         this.reportError(`KubeMQ refused the subscription to "${entry.channel}"`, error),
+      // Each subscription reports once per outage; the server is connected
+      // again only when every dropped subscription holds again.
       onDisconnect: (error: KubeMQError) => {
+        this.droppedSubscriptions += 1;
+        if (this.droppedSubscriptions > 1) return;
         this._status$.next(KubeMQStatus.RECONNECTING);
         this.events.emit('disconnect', error);
       },
       onReconnect: () => {
+        this.droppedSubscriptions -= 1;
+        if (this.droppedSubscriptions > 0) return;
         this._status$.next(KubeMQStatus.CONNECTED);
         this.events.emit('reconnect');
       },
