@@ -44,31 +44,35 @@ export type ProcessingStartHook = (
 ) => unknown;
 
 /**
- * Runs the handler inside the processing-start hook when Nest has one, so
- * tracing instrumentation wraps it; a hook that throws fails the request.
+ * Runs the handler inside the processing-start hook, so tracing
+ * instrumentation wraps it. A hook that fails, or that settles without
+ * calling `done`, fails the request instead of leaving the caller waiting;
+ * once `done` has started, the handler's own outcome counts.
  */
 export function runWithStartHook(
-  startHook: ProcessingStartHook | undefined,
+  startHook: ProcessingStartHook,
   transportId: symbol,
   handler: MessageHandler,
   data: unknown,
   ctx: unknown,
 ): Promise<HandlerOutcome> {
-  if (typeof startHook !== 'function') return runHandler(handler, data, ctx);
   return new Promise<HandlerOutcome>((resolve) => {
-    let settled = false;
+    let entered = false;
     const run = async () => {
-      const outcome = await runHandler(handler, data, ctx);
-      settled = true;
-      resolve(outcome);
+      entered = true;
+      resolve(await runHandler(handler, data, ctx));
     };
-    const fail = (error: unknown) => {
-      if (!settled) resolve({ ok: false, error });
+    const settleHook = (error?: unknown) => {
+      if (entered) return;
+      resolve({
+        ok: false,
+        error: error ?? new Error('the processing start hook did not call done()'),
+      });
     };
     try {
-      Promise.resolve(startHook(transportId, ctx, run)).catch(fail);
+      Promise.resolve(startHook(transportId, ctx, run)).then(() => settleHook(), settleHook);
     } catch (error) {
-      fail(error);
+      settleHook(error);
     }
   });
 }

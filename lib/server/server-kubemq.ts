@@ -7,7 +7,12 @@ import { type KubeMQError } from '../kubemq/kubemq-error';
 import { makeSubscribe, type KubeMQEventReceive, type KubeMQRequest } from '../kubemq/messages';
 import { type StreamSubscription } from '../kubemq/stream-subscription';
 import { bodyFormatOf, decodeBody } from '../serializers/body-codec';
-import { runWithStartHook, type HandlerOutcome, type ProcessingStartHook } from './handler-runner';
+import {
+  runHandler,
+  runWithStartHook,
+  type HandlerOutcome,
+  type ProcessingStartHook,
+} from './handler-runner';
 import { InFlightTracker } from './in-flight-tracker';
 import { buildSendableResponse } from './response-builder';
 import { type KubeMQServerOptions } from './server-kubemq.options';
@@ -190,10 +195,14 @@ export class ServerKubeMQ
     }
   }
 
+  /** Nest 11.1.4+ and 12 always have a start hook (by default it just calls done). */
   private run(handler: MessageHandler, data: unknown, ctx: KubeMQContext): Promise<HandlerOutcome> {
-    const hook = this.onProcessingStartHook as ProcessingStartHook | undefined;
-    return runWithStartHook(hook?.bind(this), this.transportId, handler, data, ctx);
+    if (typeof this.onProcessingStartHook !== 'function') return runHandler(handler, data, ctx);
+    return runWithStartHook(this.startHook, this.transportId, handler, data, ctx);
   }
+
+  private readonly startHook: ProcessingStartHook = (transportId, ctx, done) =>
+    (this.onProcessingStartHook as ProcessingStartHook).call(this, transportId, ctx, done);
 
   private reportError(context: string, error: unknown): void {
     const message = `${context}: ${error instanceof Error ? error.message : String(error)}`;

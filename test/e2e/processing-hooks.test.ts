@@ -6,7 +6,13 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { KUBEMQ_TRANSPORT, KubeMQContext, type ClientKubeMQ, type ServerKubeMQ } from '../../lib';
 import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
-import { connectedClient, firstReply, moduleWith, startMicroservice } from '../support/nest';
+import {
+  connectedClient,
+  errorOf,
+  firstReply,
+  moduleWith,
+  startMicroservice,
+} from '../support/nest';
 
 const channel = uniqueChannel('hooked-query');
 const storage = new AsyncLocalStorage<string>();
@@ -71,5 +77,36 @@ describe("Nest's processing hooks (tracing instrumentation)", () => {
     assert.ok(ended.length >= 1);
     assert.deepEqual(started.at(-1), { transport: KUBEMQ_TRANSPORT, channel });
     assert.deepEqual(ended.at(-1), { transport: KUBEMQ_TRANSPORT, channel });
+  });
+});
+
+describe('a processing start hook that never calls done()', () => {
+  let broker: TestBrokerHandle;
+  let app: INestMicroservice;
+  let client: ClientKubeMQ;
+
+  before(async () => {
+    broker = await startTestBroker();
+    let server: ServerKubeMQ;
+    ({ app, server } = await startMicroservice(moduleWith({ controllers: [HookedController] }), {
+      address: broker.address,
+    }));
+    (
+      server as unknown as { setOnProcessingStartHook(hook: () => Promise<void>): void }
+    ).setOnProcessingStartHook(async () => undefined);
+    client = await connectedClient({ address: broker.address });
+  });
+
+  after(async () => {
+    client?.close();
+    await app?.close();
+    await broker?.stop();
+  });
+
+  it('fails the request at once instead of leaving the caller to its timeout', async () => {
+    const started = Date.now();
+    const error = await errorOf(client.query(channel, { n: 1 }, { timeout: 20_000 }));
+    assert.deepEqual(error, { status: 'error', message: 'Internal server error' });
+    assert.ok(Date.now() - started < 15_000, 'answered before the 20 s timeout');
   });
 });
