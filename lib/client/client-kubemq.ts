@@ -159,11 +159,12 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
     const connection = this.connection;
+    const channel = this.normalizePattern(packet.pattern);
     if (!connection) {
-      callback({ err: new KubeMQError('ClientKubeMQ is closed'), isDisposed: true });
+      const err = new KubeMQError(`Cannot send to "${channel}": ClientKubeMQ was closed`);
+      callback({ err, isDisposed: true });
       return () => undefined;
     }
-    const channel = this.normalizePattern(packet.pattern);
     let request;
     try {
       request = encodeRequest(
@@ -219,15 +220,26 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
         `Cannot send an empty event to "${channel}": ${KubeMQErrorText.emptyMessage}`,
       );
     }
-    const result = await connection.sendEvent(
-      makeEvent({
-        ClientID: connection.clientId,
-        Channel: channel,
-        Metadata: metadata,
-        Body: body,
-        Tags: buildTags(metadataOf(packet), options.tags, format),
-      }),
-    );
+    const event = makeEvent({
+      ClientID: connection.clientId,
+      Channel: channel,
+      Metadata: metadata,
+      Body: body,
+      Tags: buildTags(metadataOf(packet), options.tags, format),
+    });
+    let result: KubeMQResult;
+    try {
+      result = await connection.sendEvent(event, options.timeout ?? this.timeout);
+    } catch (error) {
+      const { message, grpcCode } = error as KubeMQError;
+      throw new KubeMQError(
+        `The event on KubeMQ channel "${channel}" failed: ${message}`,
+        grpcCode,
+        {
+          cause: error,
+        },
+      );
+    }
     if (!result.Sent)
       throw new KubeMQError(`KubeMQ did not accept the event on "${channel}": ${result.Error}`);
     return result as T;

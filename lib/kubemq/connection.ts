@@ -31,6 +31,8 @@ import { StreamSubscription, type StreamSubscriptionHandlers } from './stream-su
 import { startUnaryCall, type UnaryMethod } from './unary-call';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+/** How long a SendResponse or SendEvent may take before it fails (a stalled broker). */
+const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 const DEFAULT_KEEPALIVE_MS = 360_000;
 /** Extra time given to the gRPC deadline beyond a request's KubeMQ Timeout, so the server's own Error 301 arrives first. */
 export const REQUEST_DEADLINE_MARGIN_MS = 2_000;
@@ -138,14 +140,25 @@ export class KubeMQConnection {
     );
   }
 
-  /** Answers a request; the broker routes it by `ReplyChannel`. */
-  async sendResponse(response: KubeMQResponse): Promise<void> {
-    await this.unary<KubeMQResponse, object>(this.methods.SendResponse, response, Infinity);
+  /**
+   * Answers a request; the broker routes it by `ReplyChannel`. A broker
+   * that does not take it within `timeoutMs` fails the call (default 10 s).
+   */
+  async sendResponse(response: KubeMQResponse, timeoutMs = DEFAULT_CALL_TIMEOUT_MS): Promise<void> {
+    await this.unary<KubeMQResponse, object>(
+      this.methods.SendResponse,
+      response,
+      Date.now() + timeoutMs,
+    );
   }
 
-  /** Publishes an event (fire-and-forget on the broker side). */
-  sendEvent(event: KubeMQEvent): Promise<KubeMQResult> {
-    return this.unary<KubeMQEvent, KubeMQResult>(this.methods.SendEvent, event, Infinity);
+  /** Publishes an event (fire-and-forget on the broker side); fails after `timeoutMs` (default 10 s). */
+  sendEvent(event: KubeMQEvent, timeoutMs = DEFAULT_CALL_TIMEOUT_MS): Promise<KubeMQResult> {
+    return this.unary<KubeMQEvent, KubeMQResult>(
+      this.methods.SendEvent,
+      event,
+      Date.now() + timeoutMs,
+    );
   }
 
   /** Subscribes to commands or queries; re-subscribes when the broker drops the stream. */

@@ -169,7 +169,8 @@ export class ServerKubeMQ
             `The handler of "${entry.channel}" returned a value that cannot be sent: ${error.message}`,
           ),
       );
-      await connection.sendResponse(response);
+      // Past the sender's own timeout nobody waits for it: don't wait longer either.
+      await connection.sendResponse(response, Math.max(1_000, request.Timeout));
     } catch (error) {
       this.reportError(
         `Could not answer request ${request.RequestID} on "${request.Channel}"`,
