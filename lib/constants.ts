@@ -14,10 +14,13 @@ export type KubeMQStatus = (typeof KubeMQStatus)[keyof typeof KubeMQStatus];
 
 /** Events a KubeMQ server or client reports through `on(event, callback)`. */
 export type KubeMQEvents = {
-  /** A subscription was refused, or a response could not be sent. */
+  /** Server: a subscription was refused, or a response could not be sent. */
   error: (error: Error) => void;
-  /** A subscription stream dropped; it is re-opened automatically. */
+  /**
+   * Server: its subscriptions dropped (reported once per outage; they are
+   * re-opened automatically). Client: its connection to the broker was lost.
+   */
   disconnect: (error: Error) => void;
-  /** A dropped subscription stream was re-opened. */
+  /** Server: every dropped subscription holds again. Client: connected again. */
   reconnect: () => void;
 };

@@ -70,6 +70,15 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
       }
       this.connection = connection;
       this._status$.next(KubeMQStatus.CONNECTED);
+      connection.watchConnectivity((connected) => {
+        if (this.connection !== connection) return;
+        this._status$.next(connected ? KubeMQStatus.CONNECTED : KubeMQStatus.DISCONNECTED);
+        if (connected) this.events.emit('reconnect');
+        else {
+          const lost = `Lost the connection to KubeMQ at ${connection.address}; the next request dials again`;
+          this.events.emit('disconnect', new KubeMQError(lost));
+        }
+      });
       return connection;
     })();
     this.connecting = attempt;
@@ -97,7 +106,7 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     }
   }
 
-  /** Listens to `error`, `disconnect` and `reconnect`. */
+  /** Listens to `disconnect` (the broker connection was lost) and `reconnect` (it is back). */
   override on<K extends keyof KubeMQEvents>(event: K, callback: KubeMQEvents[K]): void {
     this.events.on(event, callback);
   }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   Client,
   Metadata,
+  connectivityState,
   credentials as grpcCredentials,
   status as GrpcStatus,
   type ChannelInterface,
@@ -195,6 +196,29 @@ export class KubeMQConnection {
         this.options,
       ),
     );
+  }
+
+  /**
+   * Calls `listener(false)` when the gRPC channel stops being connected
+   * (the broker went away) and `listener(true)` when it is connected again
+   * (grpc-js dials again on the next call). Stops at `close()`.
+   */
+  watchConnectivity(listener: (connected: boolean) => void): void {
+    const channel = this.client.getChannel();
+    let last = channel.getConnectivityState(false);
+    const watch = (): void => {
+      if (this.closed) return;
+      channel.watchConnectivityState(last, Infinity, (error) => {
+        if (error || this.closed) return;
+        const next = channel.getConnectivityState(false);
+        const wasReady = last === connectivityState.READY;
+        const isReady = next === connectivityState.READY;
+        last = next;
+        if (wasReady !== isReady) listener(isReady);
+        watch();
+      });
+    };
+    watch();
   }
 
   /** Cancels every subscription and closes the gRPC channel. Idempotent. */

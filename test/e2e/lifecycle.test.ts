@@ -235,6 +235,41 @@ describe('broker going away under a client', () => {
   );
 });
 
+describe('client connection events', () => {
+  it(
+    "reports 'disconnect' when the broker goes away and 'reconnect' when a request reaches it again",
+    { skip: NEEDS_OWN_BROKER },
+    async () => {
+      const port = await freePort();
+      let broker = await KubeMQTestBroker.start({ port });
+      const client = new ClientKubeMQ({ address: broker.address, timeout: 2000 });
+      const events: string[] = [];
+      const statuses: string[] = [];
+      client.on('disconnect', (error) => events.push(`disconnect: ${error.message}`));
+      client.on('reconnect', () => events.push('reconnect'));
+      try {
+        await client.connect();
+        client.status.subscribe((s) => statuses.push(s));
+        await broker.stop();
+        for (let i = 0; i < 300 && events.length === 0; i += 1) await delay(10);
+        assert.match(
+          events[0] ?? '',
+          new RegExp(`^disconnect: Lost the connection to KubeMQ at ${broker.address}`),
+        );
+        broker = await KubeMQTestBroker.start({ port });
+        // A request dials again; nobody answers this channel, so it times out, connected.
+        await errorOf(client.query(uniqueChannel('nobody'), {}, { timeout: 200 }));
+        for (let i = 0; i < 300 && events.length < 2; i += 1) await delay(10);
+        assert.deepEqual(events.slice(1), ['reconnect']);
+        assert.deepEqual(statuses, ['connected', 'disconnected', 'connected']);
+      } finally {
+        client.close();
+        await broker.stop();
+      }
+    },
+  );
+});
+
 describe('broker restart', () => {
   it(
     'the server subscribes again and answers after the broker comes back',
