@@ -108,7 +108,7 @@ function writeVarint(w: WireWriter, field: number, value: number): void {
 }
 
 /** Encodes a Request (field numbers 1–12 of `message Request`). */
-export function encodeRequest(request: KubeMQRequest): Buffer {
+export function serializeRequest(request: KubeMQRequest): Buffer {
   const m = request as unknown as Record<string, unknown>;
   const requestId = text(m.RequestID);
   const clientId = text(m.ClientID);
@@ -158,7 +158,7 @@ export function encodeRequest(request: KubeMQRequest): Buffer {
 }
 
 /** Encodes a Response (field numbers 1–11 of `message Response`). */
-export function encodeResponse(response: KubeMQResponse): Buffer {
+export function serializeResponse(response: KubeMQResponse): Buffer {
   const m = response as unknown as Record<string, unknown>;
   const clientId = text(m.ClientID);
   const requestId = text(m.RequestID);
@@ -228,7 +228,7 @@ function readTag(reader: WireReader, tags: Tags): void {
 }
 
 /** Decodes a Request; throws on malformed input. */
-export function decodeRequest(buf: Buffer): KubeMQRequest {
+export function deserializeRequest(buf: Buffer): KubeMQRequest {
   const m = emptyRequest();
   const r = new WireReader(buf);
   while (!r.done) {
@@ -251,7 +251,7 @@ export function decodeRequest(buf: Buffer): KubeMQRequest {
 }
 
 /** Decodes a Response; throws on malformed input. */
-export function decodeResponse(buf: Buffer): KubeMQResponse {
+export function deserializeResponse(buf: Buffer): KubeMQResponse {
   const m = emptyResponse();
   const r = new WireReader(buf);
   while (!r.done) {
@@ -273,12 +273,12 @@ export function decodeResponse(buf: Buffer): KubeMQResponse {
 }
 
 /** `message Empty {}`: any input decodes to `{}` (unknown fields are skipped). */
-export function decodeEmpty(buf: Buffer): object {
+export function deserializeEmpty(buf: Buffer): object {
   const r = new WireReader(buf);
   while (!r.done) r.skip(r.uint32() & 7);
   return {};
 }
 
-export function encodeEmpty(): Buffer {
+export function serializeEmpty(): Buffer {
   return EMPTY;
 }

@@ -1,11 +1,11 @@
 import { type MethodDefinition } from '@grpc/proto-loader';
 import {
-  decodeEmpty,
-  decodeRequest,
-  decodeResponse,
-  encodeEmpty,
-  encodeRequest,
-  encodeResponse,
+  deserializeEmpty,
+  deserializeRequest,
+  deserializeResponse,
+  serializeEmpty,
+  serializeRequest,
+  serializeResponse,
 } from './hot-codec';
 import { kubemqServiceDefinition, type KubeMQMethodName } from './proto';
 
@@ -34,9 +34,15 @@ let fast: Record<KubeMQMethodName, Method> | undefined;
 export function fastServiceDefinition(): Record<KubeMQMethodName, Method> {
   if (fast) return fast;
   const service = kubemqServiceDefinition();
-  const request = { serialize: encodeRequest as Encode, deserialize: decodeRequest as Decode };
-  const response = { serialize: encodeResponse as Encode, deserialize: decodeResponse as Decode };
-  const empty = { serialize: encodeEmpty as Encode, deserialize: decodeEmpty as Decode };
+  const request = {
+    serialize: serializeRequest as Encode,
+    deserialize: deserializeRequest as Decode,
+  };
+  const response = {
+    serialize: serializeResponse as Encode,
+    deserialize: deserializeResponse as Decode,
+  };
+  const empty = { serialize: serializeEmpty as Encode, deserialize: deserializeEmpty as Decode };
   fast = {
     ...service,
     SendRequest: withCodecs(service.SendRequest, request, response),

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  decodeEmpty,
-  decodeRequest,
-  decodeResponse,
-  encodeRequest,
-  encodeResponse,
+  deserializeEmpty,
+  deserializeRequest,
+  deserializeResponse,
+  serializeRequest,
+  serializeResponse,
 } from '../../lib/kubemq/hot-codec';
 import {
   makeRequest,
@@ -137,10 +137,13 @@ describe('hot Request/Response codec', () => {
     for (let i = 0; i < 500; i += 1) {
       const request = randomRequest(random);
       const bytes = protoRequest.encode(request);
-      assert.deepStrictEqual(decodeRequest(bytes), protoRequest.decode(bytes));
+      assert.deepStrictEqual(deserializeRequest(bytes), protoRequest.decode(bytes));
       const response = randomResponse(random);
       const responseBytes = protoResponse.encode(response);
-      assert.deepStrictEqual(decodeResponse(responseBytes), protoResponse.decode(responseBytes));
+      assert.deepStrictEqual(
+        deserializeResponse(responseBytes),
+        protoResponse.decode(responseBytes),
+      );
     }
   });
 
@@ -149,12 +152,12 @@ describe('hot Request/Response codec', () => {
     for (let i = 0; i < 500; i += 1) {
       const request = randomRequest(random);
       assert.deepStrictEqual(
-        protoRequest.decode(encodeRequest(request)),
+        protoRequest.decode(serializeRequest(request)),
         protoRequest.decode(protoRequest.encode(request)),
       );
       const response = randomResponse(random);
       assert.deepStrictEqual(
-        protoResponse.decode(encodeResponse(response)),
+        protoResponse.decode(serializeResponse(response)),
         protoResponse.decode(protoResponse.encode(response)),
       );
     }
@@ -164,13 +167,13 @@ describe('hot Request/Response codec', () => {
     const random = seeded(3);
     for (let i = 0; i < 200; i += 1) {
       const response = randomResponse(random);
-      const back = decodeResponse(encodeResponse(response));
+      const back = deserializeResponse(serializeResponse(response));
       assert.equal(back.Timestamp, BigInt.asIntN(64, BigInt(response.Timestamp)).toString());
       assert.deepStrictEqual(back.Tags, response.Tags);
       const request = randomRequest(random);
       assert.deepStrictEqual(
-        decodeRequest(encodeRequest(request)),
-        protoRequest.decode(encodeRequest(request)),
+        deserializeRequest(serializeRequest(request)),
+        protoRequest.decode(serializeRequest(request)),
       );
     }
   });
@@ -178,11 +181,11 @@ describe('hot Request/Response codec', () => {
   it('skips unknown fields of every wire type, as proto-loader does', () => {
     const request = randomRequest(seeded(4));
     const bytes = withUnknownFields(protoRequest.encode(request));
-    assert.deepStrictEqual(decodeRequest(bytes), protoRequest.decode(bytes));
+    assert.deepStrictEqual(deserializeRequest(bytes), protoRequest.decode(bytes));
     const response = randomResponse(seeded(5));
     const responseBytes = withUnknownFields(protoResponse.encode(response));
-    assert.deepStrictEqual(decodeResponse(responseBytes), protoResponse.decode(responseBytes));
-    assert.deepStrictEqual(decodeEmpty(withUnknownFields(Buffer.alloc(0))), {});
+    assert.deepStrictEqual(deserializeResponse(responseBytes), protoResponse.decode(responseBytes));
+    assert.deepStrictEqual(deserializeEmpty(withUnknownFields(Buffer.alloc(0))), {});
   });
 
   it('accepts the value forms proto-loader accepts: numeric timestamps, enum names, missing fields', () => {
@@ -193,18 +196,18 @@ describe('hot Request/Response codec', () => {
       Body: undefined,
     } as unknown;
     assert.deepStrictEqual(
-      decodeRequest(encodeRequest(loose as KubeMQRequest)),
+      deserializeRequest(serializeRequest(loose as KubeMQRequest)),
       protoRequest.decode(protoRequest.encode(loose as object)),
     );
     const numeric = { RequestID: 'r', Timestamp: 1_700_000_000_123, Executed: true } as unknown;
     assert.deepStrictEqual(
-      decodeResponse(encodeResponse(numeric as KubeMQResponse)),
+      deserializeResponse(serializeResponse(numeric as KubeMQResponse)),
       protoResponse.decode(protoResponse.encode(numeric as object)),
     );
   });
 
   it('rejects truncated input instead of returning a partial message', () => {
-    const bytes = encodeRequest(
+    const bytes = serializeRequest(
       makeRequest({ Channel: 'orders', Body: Buffer.from('hello'), Tags: { a: 'b' } }),
     );
     for (let cut = 1; cut < bytes.length; cut += 1) {
@@ -215,7 +218,7 @@ describe('hot Request/Response codec', () => {
       } catch {
         protoThrew = true;
       }
-      if (protoThrew) assert.throws(() => decodeRequest(truncated));
+      if (protoThrew) assert.throws(() => deserializeRequest(truncated));
     }
   });
 });
