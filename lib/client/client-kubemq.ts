@@ -7,15 +7,13 @@ import {
 } from '@nestjs/microservices';
 import { Observable } from 'rxjs';
 import { KubeMQStatus, type KubeMQEvents } from '../constants';
-import { sendChannelError } from '../kubemq/channel-rules';
 import { KubeMQConnection } from '../kubemq/connection';
-import { KubeMQErrorText } from '../kubemq/errors';
 import { KubeMQError } from '../kubemq/kubemq-error';
-import { makeEvent, type KubeMQResult, type Tags } from '../kubemq/messages';
+import { type KubeMQResult, type Tags } from '../kubemq/messages';
 import { KubeMQRecord, type KubeMQRecordOptions } from '../record-builders/kubemq.record-builder';
 import { type KubeMQClientOptions, type KubeMQCommandResponse } from './client-kubemq.options';
 import { PendingRequests } from './pending-requests';
-import { buildTags, encodePayload, encodeRequest, unpackRecord } from './request-encoder';
+import { encodeEvent, encodeRequest } from './request-encoder';
 import { decodeResponse, describeRequestError } from './response-decoder';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -218,27 +216,15 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
   protected async dispatchEvent<T = KubeMQResult>(packet: ReadPacket): Promise<T> {
     const connection = this.connection ?? (await this.connect());
     const channel = this.normalizePattern(packet.pattern);
-    const problem = sendChannelError(channel);
-    if (problem)
-      throw new KubeMQError(`Cannot send an event to KubeMQ channel "${channel}": ${problem}`);
-    const { data, options } = unpackRecord(packet.data);
-    const { body, format } = encodePayload(data, `event to "${channel}"`);
-    const metadata = options.metadata ?? '';
-    if (body.length === 0 && metadata === '') {
-      throw new KubeMQError(
-        `Cannot send an empty event to "${channel}": ${KubeMQErrorText.emptyMessage}`,
-      );
-    }
-    const event = makeEvent({
-      ClientID: connection.clientId,
-      Channel: channel,
-      Metadata: metadata,
-      Body: body,
-      Tags: buildTags(metadataOf(packet), options.tags, format),
-    });
+    const { event, timeout } = encodeEvent(
+      channel,
+      packet.data,
+      connection.clientId,
+      metadataOf(packet),
+    );
     let result: KubeMQResult;
     try {
-      result = await connection.sendEvent(event, options.timeout ?? this.timeout);
+      result = await connection.sendEvent(event, timeout ?? this.timeout);
     } catch (error) {
       const { message, grpcCode } = error as KubeMQError;
       throw new KubeMQError(

@@ -1,14 +1,21 @@
 import { sendChannelError } from '../kubemq/channel-rules';
 import { KubeMQErrorText } from '../kubemq/errors';
 import { KubeMQError } from '../kubemq/kubemq-error';
-import { makeRequest, RequestType, type KubeMQRequest, type Tags } from '../kubemq/messages';
+import {
+  makeEvent,
+  makeRequest,
+  RequestType,
+  type KubeMQEvent,
+  type KubeMQRequest,
+  type Tags,
+} from '../kubemq/messages';
 import { KubeMQRecord, type KubeMQRecordOptions } from '../record-builders/kubemq.record-builder';
 import { BODY_FORMAT_TAG, encodeBody, type EncodedBody } from '../serializers/body-codec';
 
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
 /** Encodes a payload, turning a serialization failure into an error that names the message. */
-export function encodePayload(data: unknown, what: string): EncodedBody {
+function encodePayload(data: unknown, what: string): EncodedBody {
   try {
     return encodeBody(data);
   } catch (error) {
@@ -17,7 +24,7 @@ export function encodePayload(data: unknown, what: string): EncodedBody {
 }
 
 /** A payload split into its data and KubeMQ options (from a {@link KubeMQRecord} or plain data). */
-export function unpackRecord(data: unknown): {
+function unpackRecord(data: unknown): {
   data: unknown;
   options: Readonly<KubeMQRecordOptions>;
 } {
@@ -27,12 +34,43 @@ export function unpackRecord(data: unknown): {
 }
 
 /** Merges Nest 12 packet metadata and record tags, then adds our body format tag. */
-export function buildTags(
+function buildTags(
   packetMetadata: Tags | undefined,
   recordTags: Tags | undefined,
   format: string,
 ): Tags {
   return { ...packetMetadata, ...recordTags, [BODY_FORMAT_TAG]: format };
+}
+
+type MessageKind = 'command' | 'query' | 'event';
+
+function article(kind: MessageKind): string {
+  return kind === 'event' ? 'an' : 'a';
+}
+
+/** Refuses a channel KubeMQ would refuse, with its text and the channel's name. */
+function checkChannel(kind: MessageKind, channel: string): void {
+  const problem = sendChannelError(channel);
+  if (problem) {
+    throw new KubeMQError(
+      `Cannot send ${article(kind)} ${kind} to KubeMQ channel "${channel}": ${problem}`,
+    );
+  }
+}
+
+/** Encodes the body and refuses what KubeMQ would: no body and no metadata. */
+function encodeContent(
+  kind: MessageKind,
+  channel: string,
+  data: unknown,
+  metadata: string,
+): { body: Buffer; format: string } {
+  const { body, format } = encodePayload(data, `${kind} to "${channel}"`);
+  if (body.length === 0 && metadata === '') {
+    const text = kind === 'event' ? KubeMQErrorText.emptyMessage : KubeMQErrorText.emptyRequest;
+    throw new KubeMQError(`Cannot send an empty ${kind} to "${channel}": ${text}`);
+  }
+  return { body, format };
 }
 
 /**
@@ -53,22 +91,15 @@ export function encodeRequest(
       `KubeMQ request type must be 'command' or 'query', got ${JSON.stringify(type)}`,
     );
   }
-  const problem = sendChannelError(channel);
-  if (problem)
-    throw new KubeMQError(`Cannot send a ${type} to KubeMQ channel "${channel}": ${problem}`);
+  checkChannel(type, channel);
   const timeout = options.timeout ?? defaultTimeout;
   if (!Number.isInteger(timeout) || timeout <= 0 || timeout > MAX_TIMEOUT_MS) {
     throw new KubeMQError(
       `Invalid timeout ${String(timeout)} for ${type} on "${channel}": a whole number of ms between 1 and ${MAX_TIMEOUT_MS} (${KubeMQErrorText.invalidTimeout})`,
     );
   }
-  const { body, format } = encodePayload(data, `${type} to "${channel}"`);
   const metadata = options.metadata ?? '';
-  if (body.length === 0 && metadata === '') {
-    throw new KubeMQError(
-      `Cannot send an empty ${type} to "${channel}": ${KubeMQErrorText.emptyRequest}`,
-    );
-  }
+  const { body, format } = encodeContent(type, channel, data, metadata);
   return makeRequest({
     RequestTypeData: type === 'query' ? RequestType.Query : RequestType.Command,
     ClientID: clientId,
@@ -78,4 +109,25 @@ export function encodeRequest(
     Timeout: timeout,
     Tags: buildTags(packetMetadata, options.tags, format),
   });
+}
+
+/** Builds the KubeMQ Event for `emit()`, with the same checks as {@link encodeRequest}. */
+export function encodeEvent(
+  channel: string,
+  payload: unknown,
+  clientId: string,
+  packetMetadata?: Tags,
+): { event: KubeMQEvent; timeout: number | undefined } {
+  const { data, options } = unpackRecord(payload);
+  const metadata = options.metadata ?? '';
+  checkChannel('event', channel);
+  const { body, format } = encodeContent('event', channel, data, metadata);
+  const event = makeEvent({
+    ClientID: clientId,
+    Channel: channel,
+    Metadata: metadata,
+    Body: body,
+    Tags: buildTags(packetMetadata, options.tags, format),
+  });
+  return { event, timeout: options.timeout };
 }
