@@ -10,11 +10,6 @@ import { SubscriptionRegistry, type Subscriber } from './subscription-registry';
 export class EventRouter {
   private readonly events = new SubscriptionRegistry<KubeMQEventReceive>();
 
-  /** Number of live events subscriptions. */
-  get subscriptionCount(): number {
-    return this.events.size;
-  }
-
   /** Adds an events subscriber; returns its removal. */
   subscribe(subscriber: Subscriber<KubeMQEventReceive>): () => void {
     return this.events.add(subscriber);

@@ -71,11 +71,6 @@ export class KubeMQGrpcService {
     return this.stopped;
   }
 
-  /** Calls in flight: waiting requests and open streams (for diagnostics and tests). */
-  get activity(): { pendingRequests: number; openStreams: number } {
-    return { pendingRequests: this.requests.pendingCount, openStreams: this.streams.size };
-  }
-
   /**
    * Refuses new calls, fails waiting SendRequest calls and ends open streams
    * at once (UNAVAILABLE, "server is in shutdown mode").

@@ -22,11 +22,6 @@ export function endStream(call: EndableStream, finalStatus: CallStatus): void {
 export class OpenStreams {
   private readonly closers = new Map<EndableStream, (finalStatus: CallStatus) => void>();
 
-  /** Number of open streams. */
-  get size(): number {
-    return this.closers.size;
-  }
-
   /**
    * Tracks `call` until it ends (client cancel, our own end, or error).
    * `onEnd` runs once when it does, e.g. to drop its subscription.

@@ -40,11 +40,6 @@ export class RequestRouter {
     return this.pending.size;
   }
 
-  /** Number of live command and query subscriptions. */
-  get subscriptionCount(): number {
-    return this.commands.size + this.queries.size;
-  }
-
   /** Adds a subscriber for commands or queries; returns its removal. */
   subscribe(type: RequestTypeValue, subscriber: Subscriber<KubeMQRequest>): () => void {
     return this.registry(type).add(subscriber);

@@ -5,10 +5,6 @@
 export class PendingRequests {
   private readonly pending = new Set<(reason: Error) => void>();
 
-  get size(): number {
-    return this.pending.size;
-  }
-
   /** Registers a way to fail one request; returns its removal. */
   add(fail: (reason: Error) => void): () => void {
     this.pending.add(fail);

@@ -25,8 +25,3 @@ export function kubemqTimestampToDate(
   else ms = n / 1_000_000n; // nanoseconds
   return new Date(Number(ms));
 }
-
-/** Now as Unix nanoseconds, as a decimal string (int64 on the wire). */
-export function nowUnixNanos(): string {
-  return (BigInt(Date.now()) * 1_000_000n).toString();
-}

@@ -48,11 +48,6 @@ export class HttpFaces {
     return this.api?.boundPort;
   }
 
-  /** Open WebSocket subscriptions on the REST face. */
-  get openSubscriptions(): number {
-    return this.rest?.openSubscriptions ?? 0;
-  }
-
   async close(): Promise<void> {
     await Promise.all([this.rest?.close(), this.api?.close()]);
   }

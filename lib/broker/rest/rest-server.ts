@@ -118,11 +118,6 @@ export class RestFace {
     return this.port;
   }
 
-  /** Open WebSocket subscriptions (for diagnostics and tests). */
-  get openSubscriptions(): number {
-    return this.subscriptions.size;
-  }
-
   /**
    * Stops: WebSocket subscribers get one error frame and a close, new
    * connections are refused, and connections still open after a short

@@ -67,11 +67,6 @@ export class WebSocketSubscriptions {
     private readonly headers: ServerHeaders,
   ) {}
 
-  /** Number of open WebSocket subscriptions. */
-  get size(): number {
-    return this.open.size;
-  }
-
   /**
    * Checks a subscription's query in the real server's order. Returns the
    * Subscribe to open, or the HTTP 400 reply that refuses it.
