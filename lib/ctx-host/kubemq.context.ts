@@ -15,7 +15,12 @@ export interface KubeMQMessageInfo {
   id: string;
   /** The sender's ClientID (empty for events: KubeMQ does not deliver it). */
   clientId: string;
+  /** The sender's Metadata string. */
   metadata: string;
+  /**
+   * The sender's tags. Messages from nestjs-kubemq senders also carry
+   * `nestjs-kubemq.body`, the body format tag the codec reads.
+   */
   tags: Tags;
   /** The sender's timeout in ms (0 for events). */
   timeout: number;

@@ -42,31 +42,37 @@ export class KubeMQRecordBuilder<TData = unknown> {
 
   constructor(private data?: TData) {}
 
+  /** The payload (JSON, a string or a Buffer). */
   setData(data: TData): this {
     this.data = data;
     return this;
   }
 
+  /** Send as a `'command'` (the default) or a `'query'`; `emit()` ignores it. */
   setType(type: KubeMQRequestKind): this {
     this.options.type = type;
     return this;
   }
 
+  /** How long to wait for the response, in ms (KubeMQ's Timeout), instead of the client's default. */
   setTimeout(ms: number): this {
     this.options.timeout = ms;
     return this;
   }
 
+  /** KubeMQ's Metadata string, read by handlers with `ctx.getMetadata()`. */
   setMetadata(metadata: string): this {
     this.options.metadata = metadata;
     return this;
   }
 
+  /** KubeMQ tags (copied), read by handlers with `ctx.getTags()`. */
   setTags(tags: Tags): this {
     this.options.tags = { ...tags };
     return this;
   }
 
+  /** The record to pass as `data` to `send()` or `emit()`. */
   build(): KubeMQRecord<TData> {
     return new KubeMQRecord(this.data as TData, { ...this.options });
   }
