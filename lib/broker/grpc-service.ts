@@ -6,7 +6,6 @@ import type {
   UntypedHandleCall,
 } from '@grpc/grpc-js';
 import {
-  RequestType,
   SubscribeType,
   type KubeMQEvent,
   type KubeMQEventReceive,
@@ -20,7 +19,7 @@ import type { KubeMQMethodName } from '../kubemq/proto';
 import { BROKER_STOPPED, EVENTS_STORE_FEATURE, internalError, notSupported } from './broker-status';
 import { EventRouter } from './event-router';
 import { endStream, OpenStreams } from './open-streams';
-import { RequestRouter } from './request-router';
+import { RequestRouter, requestTypeOf } from './request-router';
 import { unsupportedQueueHandlers } from './unsupported-rpcs';
 import {
   eventError,
@@ -140,11 +139,7 @@ export class KubeMQGrpcService {
       const subscribe = call.request;
       const problem = requestSubscriptionError(subscribe);
       if (problem) return endStream(call, internalError(problem));
-      const type =
-        subscribe.SubscribeTypeData === SubscribeType.Commands
-          ? RequestType.Command
-          : RequestType.Query;
-      const remove = this.requests.subscribe(type, {
+      const remove = this.requests.subscribe(requestTypeOf(subscribe.SubscribeTypeData), {
         pattern: subscribe.Channel,
         group: subscribe.Group,
         deliver: (request) => call.write(request),

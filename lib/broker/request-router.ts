@@ -1,5 +1,6 @@
 import {
   RequestType,
+  SubscribeType,
   type KubeMQRequest,
   type KubeMQResponse,
   type RequestTypeValue,
@@ -108,4 +109,9 @@ export class RequestRouter {
   private registry(type: RequestTypeValue): SubscriptionRegistry<KubeMQRequest> {
     return type === RequestType.Query ? this.queries : this.commands;
   }
+}
+
+/** The requests a commands or queries subscription (SubscribeTypeData 3 or 4) receives. */
+export function requestTypeOf(subscribeType: number): RequestTypeValue {
+  return subscribeType === SubscribeType.Commands ? RequestType.Command : RequestType.Query;
 }

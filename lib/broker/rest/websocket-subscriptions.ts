@@ -2,14 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { KubeMQErrorText } from '../../kubemq/errors';
-import {
-  RequestType,
-  SubscribeType,
-  makeSubscribe,
-  type KubeMQSubscribe,
-} from '../../kubemq/messages';
+import { SubscribeType, makeSubscribe, type KubeMQSubscribe } from '../../kubemq/messages';
 import { EVENTS_STORE_FEATURE, notSupported } from '../broker-status';
 import { eventSubscriptionError, requestSubscriptionError } from '../validation';
+import { requestTypeOf } from '../request-router';
 import type { BrokerCore } from './broker-core';
 import { envelope, envelopeFrame, type HttpReply, type ServerHeaders } from './http-reply';
 import { encodeWire } from './wire-json';
@@ -148,11 +144,7 @@ export class WebSocketSubscriptions {
         deliver: (event) => push(encodeWire(EVENT_RECEIVE_SCHEMA, event)),
       });
     }
-    const type =
-      subscribe.SubscribeTypeData === SubscribeType.Commands
-        ? RequestType.Command
-        : RequestType.Query;
-    return this.core.requests.subscribe(type, {
+    return this.core.requests.subscribe(requestTypeOf(subscribe.SubscribeTypeData), {
       pattern: subscribe.Channel,
       group: subscribe.Group,
       deliver: (request) => push(encodeWire(REQUEST_SCHEMA, request)),
