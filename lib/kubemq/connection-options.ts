@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import { KUBEMQ_MAX_MESSAGE_BYTES } from './proto';
 
 /** First delay before re-subscribing (and re-dialling) after the broker dropped us, in ms. */
 export const DEFAULT_RECONNECT_DELAY_MS = 250;
@@ -38,4 +40,33 @@ export interface KubeMQConnectionOptions {
   reconnectDelay?: number;
   /** Longest delay between re-subscription attempts, in ms. Default 5000. */
   reconnectMaxDelay?: number;
+}
+
+/** Default keepalive ping interval: above the 5 minutes KubeMQ Community enforces. */
+const DEFAULT_KEEPALIVE_MS = 360_000;
+
+/** A random ClientID made of characters every KubeMQ subscription kind accepts. */
+export function defaultClientId(): string {
+  return `nestjs-kubemq-${randomBytes(4).toString('hex')}`;
+}
+
+/** The grpc-js channel options for a connection's options. */
+export function channelOptionsFor(options: KubeMQConnectionOptions): ChannelOptions {
+  const maxBytes = options.maxMessageBytes ?? KUBEMQ_MAX_MESSAGE_BYTES;
+  const keepalive = options.keepaliveTime ?? DEFAULT_KEEPALIVE_MS;
+  const channelOptions: ChannelOptions = {
+    'grpc.max_receive_message_length': maxBytes,
+    'grpc.max_send_message_length': maxBytes,
+    // Several connections in one process (a server and a client) must not
+    // share one HTTP/2 session: closing one would tear down the other's streams.
+    'grpc.use_local_subchannel_pool': 1,
+    // Come back quickly after a broker restart (grpc-js otherwise backs off up to 2 minutes).
+    'grpc.initial_reconnect_backoff_ms': options.reconnectDelay ?? DEFAULT_RECONNECT_DELAY_MS,
+    'grpc.max_reconnect_backoff_ms': options.reconnectMaxDelay ?? DEFAULT_RECONNECT_MAX_DELAY_MS,
+  };
+  if (keepalive > 0) {
+    channelOptions['grpc.keepalive_time_ms'] = keepalive;
+    channelOptions['grpc.keepalive_permit_without_calls'] = 0;
+  }
+  return { ...channelOptions, ...options.channelOptions };
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   Client,
   Metadata,
@@ -6,13 +5,12 @@ import {
   credentials as grpcCredentials,
   status as GrpcStatus,
   type ChannelInterface,
-  type ChannelOptions,
   type ClientReadableStream,
   type ServiceError,
 } from '@grpc/grpc-js';
 import {
-  DEFAULT_RECONNECT_DELAY_MS,
-  DEFAULT_RECONNECT_MAX_DELAY_MS,
+  channelOptionsFor,
+  defaultClientId,
   type KubeMQConnectionOptions,
 } from './connection-options';
 import { KubeMQError } from './kubemq-error';
@@ -26,7 +24,6 @@ import {
   type KubeMQSubscribe,
   type PingResult,
 } from './messages';
-import { KUBEMQ_MAX_MESSAGE_BYTES } from './proto';
 import { ServerStreamCall, type StreamMethod } from './server-stream-call';
 import { StreamSubscription, type StreamSubscriptionHandlers } from './stream-subscription';
 import { startUnaryCall, type UnaryMethod } from './unary-call';
@@ -34,14 +31,8 @@ import { startUnaryCall, type UnaryMethod } from './unary-call';
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 /** How long a SendResponse or SendEvent may take before it fails (a stalled broker). */
 const DEFAULT_CALL_TIMEOUT_MS = 10_000;
-const DEFAULT_KEEPALIVE_MS = 360_000;
 /** Extra time given to the gRPC deadline beyond a request's KubeMQ Timeout, so the server's own Error 301 arrives first. */
 export const REQUEST_DEADLINE_MARGIN_MS = 2_000;
-
-/** A random ClientID made of characters every KubeMQ subscription kind accepts. */
-export function defaultClientId(): string {
-  return `nestjs-kubemq-${randomBytes(4).toString('hex')}`;
-}
 
 /**
  * One gRPC channel to one KubeMQ server, with typed calls for the RPCs the
@@ -293,24 +284,4 @@ export class KubeMQConnection {
 
 function closedError(address: string): KubeMQError {
   return new KubeMQError(`KubeMQ connection to ${address} is closed`, GrpcStatus.UNAVAILABLE);
-}
-
-function channelOptionsFor(options: KubeMQConnectionOptions): ChannelOptions {
-  const maxBytes = options.maxMessageBytes ?? KUBEMQ_MAX_MESSAGE_BYTES;
-  const keepalive = options.keepaliveTime ?? DEFAULT_KEEPALIVE_MS;
-  const channelOptions: ChannelOptions = {
-    'grpc.max_receive_message_length': maxBytes,
-    'grpc.max_send_message_length': maxBytes,
-    // Several connections in one process (a server and a client) must not
-    // share one HTTP/2 session: closing one would tear down the other's streams.
-    'grpc.use_local_subchannel_pool': 1,
-    // Come back quickly after a broker restart (grpc-js otherwise backs off up to 2 minutes).
-    'grpc.initial_reconnect_backoff_ms': options.reconnectDelay ?? DEFAULT_RECONNECT_DELAY_MS,
-    'grpc.max_reconnect_backoff_ms': options.reconnectMaxDelay ?? DEFAULT_RECONNECT_MAX_DELAY_MS,
-  };
-  if (keepalive > 0) {
-    channelOptions['grpc.keepalive_time_ms'] = keepalive;
-    channelOptions['grpc.keepalive_permit_without_calls'] = 0;
-  }
-  return { ...channelOptions, ...options.channelOptions };
 }
