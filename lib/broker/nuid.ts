@@ -14,7 +14,7 @@ const MIN_INCREMENT = 33;
 const MAX_INCREMENT = 333;
 
 /** `length` random base-62 characters (cryptographic randomness; a few bits of bias are harmless). */
-export function randomBase62(length: number): string {
+function randomBase62(length: number): string {
   const bytes = randomBytes(length);
   let out = '';
   for (let i = 0; i < length; i += 1) out += BASE62_ALPHABET[bytes[i] % 62];

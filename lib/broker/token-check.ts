@@ -12,7 +12,7 @@ import { type KubeMQMethodName } from '../kubemq/proto';
  * catalogued text: UNAUTHENTICATED with `Error 421: authentication
  * verification failed, <reason>`.
  */
-export function tokenRefusal(metadata: Metadata, token: string): ServerErrorResponse | undefined {
+function tokenRefusal(metadata: Metadata, token: string): ServerErrorResponse | undefined {
   const sent = metadata.get('authorization')[0];
   if (sent === token) return undefined;
   const reason =

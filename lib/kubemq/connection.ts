@@ -6,7 +6,6 @@ import {
   status as GrpcStatus,
   type ChannelInterface,
   type ClientReadableStream,
-  type ServiceError,
 } from '@grpc/grpc-js';
 import {
   channelOptionsFor,
@@ -32,7 +31,7 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 /** How long a SendResponse or SendEvent may take before it fails (a stalled broker). */
 const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 /** Extra time given to the gRPC deadline beyond a request's KubeMQ Timeout, so the server's own Error 301 arrives first. */
-export const REQUEST_DEADLINE_MARGIN_MS = 2_000;
+const REQUEST_DEADLINE_MARGIN_MS = 2_000;
 
 /**
  * One gRPC channel to one KubeMQ server, with typed calls for the RPCs the
@@ -86,15 +85,15 @@ export class KubeMQConnection {
       );
       return await this.ping(Math.max(1, deadline - Date.now()));
     } catch (error) {
-      const reason = (error as Partial<ServiceError>).details || (error as Error).message;
-      const code =
-        error instanceof KubeMQError ? error.grpcCode : (error as Partial<ServiceError>).code;
+      const code = KubeMQError.grpcCodeOf(error);
       // A broker that answered and said no (a bad token) is not a timeout.
       const refused = code === GrpcStatus.UNAUTHENTICATED || code === GrpcStatus.PERMISSION_DENIED;
-      const message = refused
-        ? `KubeMQ at ${this.address} refused the connection: ${reason}`
-        : `Cannot connect to KubeMQ at ${this.address} within ${timeout} ms: ${reason}`;
-      throw new KubeMQError(message, code, { cause: error });
+      throw KubeMQError.fromGrpc(
+        error as Error,
+        refused
+          ? `KubeMQ at ${this.address} refused the connection`
+          : `Cannot connect to KubeMQ at ${this.address} within ${timeout} ms`,
+      );
     }
   }
 

@@ -16,12 +16,22 @@ export class KubeMQError extends Error {
     this.kubemqCode = kubemqCodeOf(message);
   }
 
-  /** Wraps a grpc-js error, keeping the server's text (`details`) as the message. */
+  /**
+   * Wraps a grpc-js error (or a KubeMQError), keeping the server's text
+   * (`details`) as the message, after `context` when given.
+   */
   static fromGrpc(error: ServiceError | Error, context?: string): KubeMQError {
     const serviceError = error as Partial<ServiceError>;
     const text = serviceError.details || error.message;
     const message = context ? `${context}: ${text}` : text;
-    return new KubeMQError(message, serviceError.code, { cause: error });
+    return new KubeMQError(message, KubeMQError.grpcCodeOf(error), { cause: error });
+  }
+
+  /** The gRPC status code of a grpc-js error or a KubeMQError. */
+  static grpcCodeOf(error: unknown): number | undefined {
+    return error instanceof KubeMQError
+      ? error.grpcCode
+      : (error as Partial<ServiceError> | undefined)?.code;
   }
 
   /** True for KubeMQ's "Error 301: timeout for request message". */
@@ -31,7 +41,7 @@ export class KubeMQError extends Error {
 }
 
 /** The NNN of a KubeMQ "Error NNN: ..." text, wherever it appears in the message. */
-export function kubemqCodeOf(message: string): number | undefined {
+function kubemqCodeOf(message: string): number | undefined {
   const match = /Error (\d{3}):/.exec(message);
   return match ? Number(match[1]) : undefined;
 }

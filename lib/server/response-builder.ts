@@ -9,7 +9,7 @@ import { type HandlerOutcome } from './handler-runner';
  * the handler's value in Body with its format tag. A failure carries a
  * readable `Error` plus the exact error object in a tag.
  */
-export function buildResponse(
+function buildResponse(
   request: KubeMQRequest,
   isQuery: boolean,
   outcome: HandlerOutcome,
