@@ -156,6 +156,14 @@ export class ServerKubeMQ
   ): Promise<void> {
     const done = this.inFlight.start();
     const ctx = KubeMQContext.forRequest(entry.kind as 'command' | 'query', entry.channel, request);
+    let processing = true;
+    // As in Nest's own transports, processing ends when the response is handed
+    // over, before it is sent: the caller may have it before SendResponse returns.
+    const endProcessing = () => {
+      if (!processing) return;
+      processing = false;
+      this.onProcessingEndHook?.(this.transportId, ctx);
+    };
     try {
       const data = decodeBody(request.Body, bodyFormatOf(request.Tags));
       const outcome = await this.run(entry.handler, data, ctx);
@@ -169,6 +177,7 @@ export class ServerKubeMQ
             `The handler of "${entry.channel}" returned a value that cannot be sent: ${error.message}`,
           ),
       );
+      endProcessing();
       // Past the sender's own timeout nobody waits for it: don't wait longer either.
       await connection.sendResponse(response, Math.max(1_000, request.Timeout));
     } catch (error) {
@@ -177,7 +186,7 @@ export class ServerKubeMQ
         error,
       );
     } finally {
-      this.onProcessingEndHook?.(this.transportId, ctx);
+      endProcessing();
       done();
     }
   }

@@ -7,11 +7,12 @@ import { KubeMQErrorText as E } from '../../lib/kubemq/errors';
 import { EventsStoreType, RequestType, SubscribeType } from '../../lib/kubemq/messages';
 import { KubeMQTestBroker } from '../../lib/testing';
 import {
-  NEEDS_OWN_BROKER,
+  inProcessOnly,
   startTestBroker,
   uniqueChannel,
   type TestBrokerHandle,
 } from '../support/broker';
+import { NEEDS_OWN_BROKER, startOwnBroker } from '../support/own-broker';
 import {
   delay,
   grpcError,
@@ -75,7 +76,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-describe('KubeMQTestBroker start and stop', { skip: NEEDS_OWN_BROKER }, () => {
+describe('KubeMQTestBroker start and stop', () => {
   it('listens on 127.0.0.1 and a free port by default', async () => {
     const broker = await KubeMQTestBroker.start();
     try {
@@ -150,72 +151,125 @@ describe('KubeMQTestBroker start and stop', { skip: NEEDS_OWN_BROKER }, () => {
   );
 });
 
-describe('features KubeMQTestBroker does not implement', { skip: NEEDS_OWN_BROKER }, () => {
-  it('refuses events-store sends and subscriptions with UNIMPLEMENTED', async () => {
-    const channel = uniqueChannel('store');
-    const send = await grpcError(
-      client.sendEvent({ ClientID: 'c', Channel: channel, Metadata: 'm', Store: true }),
-    );
-    assert.equal(send.code, status.UNIMPLEMENTED);
-    assert.match(send.details, /KubeMQTestBroker does not support events store/);
-
-    const subscription = client.subscribeToEvents({
-      SubscribeTypeData: SubscribeType.EventsStore,
-      ClientID: 'store-client',
-      Channel: channel,
-      EventsStoreTypeData: EventsStoreType.StartFromFirst,
+describe(
+  'a broker that goes away (conformance: in-process stop(), real SIGKILL)',
+  {
+    skip: NEEDS_OWN_BROKER,
+  },
+  () => {
+    it('fails a waiting request and ends every stream with UNAVAILABLE', async () => {
+      const broker = await startOwnBroker();
+      const own = new RawKubeMQClient(broker.address);
+      try {
+        const channel = uniqueChannel('gone');
+        const commands = own.subscribeToRequests({
+          SubscribeTypeData: SubscribeType.Commands,
+          ClientID: 'gone-sub',
+          Channel: channel,
+        });
+        const events = own.subscribeToEvents({
+          SubscribeTypeData: SubscribeType.Events,
+          ClientID: 'gone-sub',
+          Channel: channel,
+        });
+        await delay(SUBSCRIBE_SETTLE_MS);
+        const waiting = grpcError(
+          own.sendRequest({
+            RequestTypeData: RequestType.Command,
+            ClientID: 'gone-sender',
+            Channel: channel,
+            Metadata: 'm',
+            Timeout: 60_000,
+          }),
+        );
+        await commands.nth(0);
+        await broker.kill();
+        const failure = await within(waiting, 10_000, 'the waiting request');
+        assert.equal(failure.code, status.UNAVAILABLE, failure.details);
+        for (const stream of [commands, events]) {
+          const final = await within(stream.ended, 10_000, 'stream end');
+          assert.equal(final.code, status.UNAVAILABLE, final.details);
+        }
+      } finally {
+        own.close();
+        await broker.stop();
+      }
     });
-    const final = await within(subscription.ended, 5000, 'events-store subscription');
-    assert.equal(final.code, status.UNIMPLEMENTED);
-    assert.match(final.details, /KubeMQTestBroker does not support events store/);
-  });
+  },
+);
 
-  it('answers store events on SendEventsStream in-band and keeps the stream', async () => {
-    const stream = client.openEventsStream();
-    stream.send({
-      EventID: 'e1',
-      ClientID: 'c',
-      Channel: uniqueChannel('store'),
-      Metadata: 'm',
-      Store: true,
+describe(
+  'features KubeMQTestBroker does not implement',
+  {
+    skip: inProcessOnly('UNIMPLEMENTED answers of the in-process broker'),
+  },
+  () => {
+    it('refuses events-store sends and subscriptions with UNIMPLEMENTED', async () => {
+      const channel = uniqueChannel('store');
+      const send = await grpcError(
+        client.sendEvent({ ClientID: 'c', Channel: channel, Metadata: 'm', Store: true }),
+      );
+      assert.equal(send.code, status.UNIMPLEMENTED);
+      assert.match(send.details, /KubeMQTestBroker does not support events store/);
+
+      const subscription = client.subscribeToEvents({
+        SubscribeTypeData: SubscribeType.EventsStore,
+        ClientID: 'store-client',
+        Channel: channel,
+        EventsStoreTypeData: EventsStoreType.StartFromFirst,
+      });
+      const final = await within(subscription.ended, 5000, 'events-store subscription');
+      assert.equal(final.code, status.UNIMPLEMENTED);
+      assert.match(final.details, /KubeMQTestBroker does not support events store/);
     });
-    const [result] = await stream.waitFor(1);
-    assert.equal(result.EventID, 'e1');
-    assert.equal(result.Sent, false);
-    assert.match(result.Error, /KubeMQTestBroker does not support events store/);
-    stream.end();
-    assert.equal((await within(stream.ended, 5000, 'stream end')).code, status.OK);
-  });
 
-  it('refuses every queue RPC with UNIMPLEMENTED naming the RPC', async () => {
-    for (const method of [
-      'SendQueueMessage',
-      'SendQueueMessagesBatch',
-      'ReceiveQueueMessages',
-      'AckAllQueueMessages',
-      'QueuesInfo',
-    ] as const) {
-      const error = await grpcError(client.unary(method, {}));
-      assert.equal(error.code, status.UNIMPLEMENTED, method);
-      assert.match(
-        error.details,
-        new RegExp(`KubeMQTestBroker does not support queues \\(${method}\\)`),
-      );
-    }
-    for (const method of ['StreamQueueMessage', 'QueuesDownstream', 'QueuesUpstream'] as const) {
-      const stream = client.openBidi(method);
-      const final = await within(stream.ended, 5000, method);
-      assert.equal(final.code, status.UNIMPLEMENTED, method);
-      assert.match(
-        final.details,
-        new RegExp(`KubeMQTestBroker does not support queues \\(${method}\\)`),
-      );
-    }
-  });
+    it('answers store events on SendEventsStream in-band and keeps the stream', async () => {
+      const stream = client.openEventsStream();
+      stream.send({
+        EventID: 'e1',
+        ClientID: 'c',
+        Channel: uniqueChannel('store'),
+        Metadata: 'm',
+        Store: true,
+      });
+      const [result] = await stream.waitFor(1);
+      assert.equal(result.EventID, 'e1');
+      assert.equal(result.Sent, false);
+      assert.match(result.Error, /KubeMQTestBroker does not support events store/);
+      stream.end();
+      assert.equal((await within(stream.ended, 5000, 'stream end')).code, status.OK);
+    });
 
-  it('still validates before refusing', async () => {
-    const error = await grpcError(client.sendEvent({ ClientID: '', Store: true }));
-    assert.equal(error.code, status.INTERNAL);
-    assert.equal(error.details, E.emptyClientId);
-  });
-});
+    it('refuses every queue RPC with UNIMPLEMENTED naming the RPC', async () => {
+      for (const method of [
+        'SendQueueMessage',
+        'SendQueueMessagesBatch',
+        'ReceiveQueueMessages',
+        'AckAllQueueMessages',
+        'QueuesInfo',
+      ] as const) {
+        const error = await grpcError(client.unary(method, {}));
+        assert.equal(error.code, status.UNIMPLEMENTED, method);
+        assert.match(
+          error.details,
+          new RegExp(`KubeMQTestBroker does not support queues \\(${method}\\)`),
+        );
+      }
+      for (const method of ['StreamQueueMessage', 'QueuesDownstream', 'QueuesUpstream'] as const) {
+        const stream = client.openBidi(method);
+        const final = await within(stream.ended, 5000, method);
+        assert.equal(final.code, status.UNIMPLEMENTED, method);
+        assert.match(
+          final.details,
+          new RegExp(`KubeMQTestBroker does not support queues \\(${method}\\)`),
+        );
+      }
+    });
+
+    it('still validates before refusing', async () => {
+      const error = await grpcError(client.sendEvent({ ClientID: '', Store: true }));
+      assert.equal(error.code, status.INTERNAL);
+      assert.equal(error.details, E.emptyClientId);
+    });
+  },
+);

@@ -1,11 +1,11 @@
 // The REST and API faces of KubeMQTestBroker: off by default, their ports, a taken port,
-// and what stop() does to REST callers and WebSocket subscribers. Controls the broker, so it
-// is skipped against KUBEMQ_ADDRESS.
+// and what stop() does to REST callers and WebSocket subscribers. Each test starts an
+// in-process broker of its own, so these run in the real-server leg too.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { describe, it } from 'node:test';
 import { BrokerListenError, KubeMQTestBroker } from '../../lib/testing';
-import { NEEDS_OWN_BROKER, uniqueChannel } from '../support/broker';
+import { uniqueChannel } from '../support/broker';
 import { freePort } from '../support/ports';
 import { b64, get, post, Subscription, type Envelope } from './rest-helpers';
 
@@ -17,7 +17,7 @@ function occupy(port: number): Promise<Server> {
   });
 }
 
-describe('KubeMQTestBroker REST and API faces', { skip: NEEDS_OWN_BROKER }, () => {
+describe('KubeMQTestBroker REST and API faces', () => {
   it('are off by default', async () => {
     const broker = await KubeMQTestBroker.start();
     try {

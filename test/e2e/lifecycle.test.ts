@@ -6,13 +6,8 @@ import { NestFactory } from '@nestjs/core';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { ClientKubeMQ, KubeMQConnection, KubeMQError, ServerKubeMQ } from '../../lib';
-import { KubeMQTestBroker } from '../../lib/testing';
-import {
-  NEEDS_OWN_BROKER,
-  startTestBroker,
-  uniqueChannel,
-  type TestBrokerHandle,
-} from '../support/broker';
+import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
+import { NEEDS_OWN_BROKER, startOwnBroker } from '../support/own-broker';
 import {
   connectedClient,
   delay,
@@ -185,11 +180,12 @@ describe('client connect()', () => {
   });
 
   it('recovers after a failure once the broker is up', { skip: NEEDS_OWN_BROKER }, async () => {
-    const port = await freePort();
-    const client = new ClientKubeMQ({ address: `127.0.0.1:${port}`, connectTimeout: 300 });
-    await assert.rejects(client.connect(), /Cannot connect to KubeMQ/);
-    const broker = await KubeMQTestBroker.start({ port });
+    const broker = await startOwnBroker();
+    await broker.kill();
+    const client = new ClientKubeMQ({ address: broker.address, connectTimeout: 300 });
     try {
+      await assert.rejects(client.connect(), /Cannot connect to KubeMQ/);
+      await broker.restart();
       const connection = await client.connect();
       assert.ok(connection instanceof KubeMQConnection);
       assert.equal(client.unwrap<KubeMQConnection>(), connection);
@@ -205,7 +201,7 @@ describe('broker going away under a client', () => {
     'fails a waiting request at once and later ones fast, naming the channel',
     { skip: NEEDS_OWN_BROKER },
     async () => {
-      const broker = await KubeMQTestBroker.start();
+      const broker = await startOwnBroker();
       const { app } = await startMicroservice(moduleWith({ controllers: [SlowController] }), {
         address: broker.address,
         gracePeriod: 100,
@@ -217,7 +213,7 @@ describe('broker going away under a client', () => {
         const waiting = errorOf(client.query(slowChannel, { ms: 5000 }));
         await started;
         const stoppedAt = Date.now();
-        await broker.stop();
+        await broker.kill();
         const error = await waiting;
         assert.ok(error instanceof KubeMQError);
         assert.match(
@@ -230,6 +226,7 @@ describe('broker going away under a client', () => {
       } finally {
         client.close();
         await app.close();
+        await broker.stop();
       }
     },
   );
@@ -240,8 +237,7 @@ describe('client connection events', () => {
     "reports 'disconnect' when the broker goes away and 'reconnect' when a request reaches it again",
     { skip: NEEDS_OWN_BROKER },
     async () => {
-      const port = await freePort();
-      let broker = await KubeMQTestBroker.start({ port });
+      const broker = await startOwnBroker();
       const client = new ClientKubeMQ({ address: broker.address, timeout: 2000 });
       const events: string[] = [];
       const statuses: string[] = [];
@@ -250,13 +246,13 @@ describe('client connection events', () => {
       try {
         await client.connect();
         client.status.subscribe((s) => statuses.push(s));
-        await broker.stop();
+        await broker.kill();
         for (let i = 0; i < 300 && events.length === 0; i += 1) await delay(10);
         assert.match(
           events[0] ?? '',
           new RegExp(`^disconnect: Lost the connection to KubeMQ at ${broker.address}`),
         );
-        broker = await KubeMQTestBroker.start({ port });
+        await broker.restart();
         // A request dials again; nobody answers this channel, so it times out, connected.
         await errorOf(client.query(uniqueChannel('nobody'), {}, { timeout: 200 }));
         for (let i = 0; i < 300 && events.length < 2; i += 1) await delay(10);
@@ -275,8 +271,7 @@ describe('broker restart', () => {
     'the server subscribes again and answers after the broker comes back',
     { skip: NEEDS_OWN_BROKER },
     async () => {
-      const port = await freePort();
-      let broker = await KubeMQTestBroker.start({ port });
+      const broker = await startOwnBroker();
       const { app, server } = await startMicroservice(
         moduleWith({ controllers: [SlowController] }),
         {
@@ -294,10 +289,10 @@ describe('broker restart', () => {
       const client = new ClientKubeMQ({ address: broker.address, timeout: 2000 });
       try {
         assert.equal(await firstValueFrom(client.query(quickChannel, {})), 'quick');
-        await broker.stop();
+        await broker.kill();
         // Down long enough for several failed re-subscriptions (50-200 ms backoff).
         await delay(1000);
-        broker = await KubeMQTestBroker.start({ port });
+        await broker.restart();
         await reconnected;
         await delay(200);
         // One outage, reported once for both subscriptions, without flapping.

@@ -15,10 +15,16 @@ export interface TestBrokerHandle {
 
 export const EXTERNAL_ADDRESS = process.env.KUBEMQ_ADDRESS?.trim() || undefined;
 
-/** Reason to skip a test that must control the broker itself. */
-export const NEEDS_OWN_BROKER: string | false = EXTERNAL_ADDRESS
-  ? `controls the broker itself; skipped against KUBEMQ_ADDRESS=${EXTERNAL_ADDRESS}`
-  : false;
+/**
+ * Reason to skip a test of something only KubeMQTestBroker does (a real
+ * KubeMQ Community server cannot), shown against KUBEMQ_ADDRESS; `what`
+ * says what it is.
+ */
+export function inProcessOnly(what: string): string | false {
+  return EXTERNAL_ADDRESS
+    ? `${what}: KubeMQ Community cannot do this, skipped against KUBEMQ_ADDRESS=${EXTERNAL_ADDRESS}`
+    : false;
+}
 
 export async function startTestBroker(): Promise<TestBrokerHandle> {
   if (EXTERNAL_ADDRESS) {

@@ -1,0 +1,235 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeMQTestBroker } from '../../lib/testing';
+import { EXTERNAL_ADDRESS } from './broker';
+import { freePort } from './ports';
+
+/**
+ * A broker that one test owns and may crash and start again on the same
+ * ports, as a deployment restarts KubeMQ: the in-process KubeMQTestBroker by
+ * default, or, in the real-server leg, a KubeMQ of its own launched through
+ * the script named by `KUBEMQ_SERVER_START` (`../shared/kubemq-server/start`),
+ * restarted on the same `--dir` so that its store survives.
+ */
+export interface OwnBroker {
+  /** gRPC `host:port`. */
+  readonly address: string;
+  /** REST face `host:port` (always served by a real server; in-process only with `rest`). */
+  readonly restAddress: string | undefined;
+  /** API face `host:port` (always served by a real server; in-process only with `api`). */
+  readonly apiAddress: string | undefined;
+  /** True when this is a real KubeMQ process. */
+  readonly real: boolean;
+  /** True while the broker is up. */
+  readonly running: boolean;
+  /** Crashes it: SIGKILL for a real server; stop() for the in-process one. */
+  kill(): Promise<void>;
+  /** Starts it again on the same ports (and store). */
+  restart(): Promise<void>;
+  /** Stops it for good and removes what it stored. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** The script that starts a real KubeMQ, when the real-server leg provides one. */
+export const REAL_SERVER_START = process.env.KUBEMQ_SERVER_START?.trim() || undefined;
+
+/**
+ * Reason to skip a test that must own (stop, restart) a broker: only against
+ * an external KUBEMQ_ADDRESS without KUBEMQ_SERVER_START to start another.
+ */
+export const NEEDS_OWN_BROKER: string | false =
+  EXTERNAL_ADDRESS && !REAL_SERVER_START
+    ? `stops and restarts a broker of its own: set KUBEMQ_SERVER_START to a KubeMQ start script (../shared/kubemq-server/start) to run it against a real server`
+    : false;
+
+/** Options of {@link startOwnBroker}. */
+export interface OwnBrokerOptions {
+  /** Serve the REST face in-process too (a real server always does). */
+  rest?: boolean;
+  /** Serve the API face in-process too (a real server always does). */
+  api?: boolean;
+}
+
+/**
+ * Starts a broker this test owns: a real KubeMQ when the real-server leg
+ * gave `KUBEMQ_SERVER_START`, else an in-process KubeMQTestBroker.
+ */
+export function startOwnBroker(options: OwnBrokerOptions = {}): Promise<OwnBroker> {
+  return REAL_SERVER_START && EXTERNAL_ADDRESS
+    ? RealServer.start(REAL_SERVER_START)
+    : InProcessBroker.start(options);
+}
+
+class InProcessBroker implements OwnBroker {
+  readonly real = false;
+  private broker: KubeMQTestBroker | undefined;
+
+  private constructor(
+    private readonly options: OwnBrokerOptions,
+    private readonly ports: { grpc: number; rest?: number; api?: number },
+    broker: KubeMQTestBroker,
+  ) {
+    this.broker = broker;
+    this.address = broker.address;
+    this.restAddress = broker.restAddress;
+    this.apiAddress = broker.apiAddress;
+  }
+
+  readonly address: string;
+  readonly restAddress: string | undefined;
+  readonly apiAddress: string | undefined;
+
+  static async start(options: OwnBrokerOptions): Promise<InProcessBroker> {
+    const ports = {
+      grpc: await freePort(),
+      rest: options.rest ? await freePort() : undefined,
+      api: options.api ? await freePort() : undefined,
+    };
+    return new InProcessBroker(options, ports, await InProcessBroker.launch(options, ports));
+  }
+
+  private static launch(
+    options: OwnBrokerOptions,
+    ports: { grpc: number; rest?: number; api?: number },
+  ): Promise<KubeMQTestBroker> {
+    return KubeMQTestBroker.start({
+      port: ports.grpc,
+      rest: options.rest ? { port: ports.rest } : undefined,
+      api: options.api ? { port: ports.api } : undefined,
+    });
+  }
+
+  get running(): boolean {
+    return this.broker !== undefined;
+  }
+
+  async kill(): Promise<void> {
+    const broker = this.broker;
+    this.broker = undefined;
+    await broker?.stop();
+  }
+
+  async restart(): Promise<void> {
+    if (this.broker) return;
+    this.broker = await InProcessBroker.launch(this.options, this.ports);
+  }
+
+  stop(): Promise<void> {
+    return this.kill();
+  }
+}
+
+/** Real servers started by this test process, killed if the process exits without stopping them. */
+const runningServers = new Set<number>();
+process.once('exit', () => {
+  for (const pid of runningServers) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+class RealServer implements OwnBroker {
+  readonly real = true;
+  private pid: number | undefined;
+  private stopped = false;
+
+  private constructor(
+    private readonly script: string,
+    private readonly dir: string,
+    private readonly ports: { grpc: number; rest: number; api: number },
+  ) {
+    this.address = `127.0.0.1:${ports.grpc}`;
+    this.restAddress = `127.0.0.1:${ports.rest}`;
+    this.apiAddress = `127.0.0.1:${ports.api}`;
+  }
+
+  readonly address: string;
+  readonly restAddress: string;
+  readonly apiAddress: string;
+
+  static async start(script: string): Promise<RealServer> {
+    const dir = mkdtempSync(join(tmpdir(), 'kubemq-own-'));
+    const ports = { grpc: await freePort(), rest: await freePort(), api: await freePort() };
+    const server = new RealServer(script, dir, ports);
+    await server.restart();
+    return server;
+  }
+
+  get running(): boolean {
+    return this.pid !== undefined;
+  }
+
+  async kill(): Promise<void> {
+    const pid = this.pid;
+    if (pid === undefined) return;
+    this.pid = undefined;
+    runningServers.delete(pid);
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      return;
+    }
+    // Its listening sockets close with it; the next start needs the ports free.
+    for (const port of Object.values(this.ports)) await waitUntilClosed(port);
+  }
+
+  async restart(): Promise<void> {
+    if (this.stopped) throw new Error('this KubeMQ was stopped for good');
+    if (this.pid !== undefined) return;
+    const { grpc, rest, api } = this.ports;
+    const args = ['--grpc', grpc, '--rest', rest, '--api', api, '--dir', this.dir].map(String);
+    const output = await run(this.script, args);
+    const pid = /KUBEMQ_PID=(\d+)/.exec(output)?.[1];
+    if (!pid) throw new Error(`${this.script} printed no KUBEMQ_PID:\n${output}`);
+    this.pid = Number(pid);
+    runningServers.add(this.pid);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    await this.kill();
+    this.stopped = true;
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function run(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) =>
+      code === 0
+        ? resolve(out)
+        : reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${err.trim()}`)),
+    );
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function waitUntilClosed(port: number): Promise<void> {
+  for (let i = 0; i < 200; i += 1) {
+    if (!(await accepts(port))) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`port ${port} still accepts connections 5 s after SIGKILL`);
+}
