@@ -22,10 +22,42 @@ export const KubeMQErrorText = {
   eventsStoreParamsOnEvents:
     'Error 118: event store parameters were set but subscribe type is not event store',
   channelEndsWithDot: 'Error 119: invalid channel value, cannot end with `.`',
+  invalidQueueName:
+    'Error 120: invalid queue name value, cannot be empty, contains wildcards ,white spaces and end with dot',
+  queueSubscribeFailed: 'Error 121: cannot subscribe to a queue',
+  /** Note the two trailing spaces: they are the server's. */
+  invalidMaxMessages:
+    'Error 122: max messages should be between 1 and max message setting in kubemq config  ',
+  cannotAck: 'Error 123: cannot ack the current message',
+  noActiveMessageToAck: 'Error 124: no active message to ack',
+  invalidAckSequence: 'Error 125: ack sequence cannot be 0 or negative',
+  noActiveMessageToSend: 'Error 126: no active message to send',
+  invalidVisibility:
+    'Error 127: invalid visibility time, cannot be negative or exceed setting in kubemq config',
+  queueSubscriptionActive: 'Error 128: subscription to queue is already active',
+  visibilityExpired: 'Error 129: current visibility timer expired',
+  queueSendFailed: 'Error 130: error during send message to queue',
+  invalidQueueMessage: 'Error 131: invalid queue message',
+  invalidStreamRequestType: 'Error 132: invalid stream queue messages request type',
+  invalidExpiration:
+    'Error 133: invalid expiration seconds, exceed max expiration seconds setting in kubemq config',
+  invalidMaxReceiveCount:
+    'Error 134: invalid max received count, cannot be negative or exceed max receive count setting in kubemq config',
+  invalidDelay:
+    'Error 135: invalid delay seconds, exceed max delay seconds setting in kubemq config',
+  invalidWaitTimeout:
+    'Error 136: invalid wait timeout, value cannot be negative or exceed max wait timeout seconds setting in kubemq config',
+  noActiveMessageToReject: 'Error 137: no active message to reject',
+  noNewMessage: 'Error 138: no new message in queue, wait time expired',
   invalidRequestType: 'Error 206: invalid request type',
   invalidSubscribeType: 'Error 207: invalid subscribe type',
   requestTimeout: 'Error 301: timeout for request message',
   serverShutdown: 'Error 409: server is in shutdown mode',
+  stanClientIdRegistered: 'stan: clientID already registered',
+  emptyBatch: 'empty messages batch',
+  noMessagesToSend: 'no messages to send',
+  transactionNotFound: 'transaction is completed or transaction id not found',
+  requestUnknown: 'request unknown',
   invalidStanClientId:
     'stan: invalid clientID: only alphanumeric and `-` or `_` characters allowed',
 } as const;
