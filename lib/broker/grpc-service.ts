@@ -16,6 +16,7 @@ import {
   type PingResult,
 } from '../kubemq/messages';
 import type { KubeMQMethodName } from '../kubemq/proto';
+import type { KubeMQBrokerStore } from './broker-store';
 import { BROKER_STOPPED, EVENTS_STORE_FEATURE, internalError, notSupported } from './broker-status';
 import { EventRouter } from './event-router';
 import { endStream, OpenStreams } from './open-streams';
@@ -63,7 +64,11 @@ export class KubeMQGrpcService {
   private readonly host = pingHost();
   private stopped = false;
 
-  constructor(private readonly identity: BrokerIdentity) {}
+  constructor(
+    private readonly identity: BrokerIdentity,
+    /** Kept across restarts; the events store and queues keep their state here. */
+    readonly store: KubeMQBrokerStore,
+  ) {}
 
   /** True once shutdown() has begun. */
   get isStopped(): boolean {

@@ -1,5 +1,6 @@
 import { Server, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js';
 import { fastServiceDefinition } from '../kubemq/methods';
+import { KubeMQBrokerStore } from './broker-store';
 import { KUBEMQ_MAX_MESSAGE_BYTES } from '../kubemq/proto';
 import { KubeMQGrpcService } from './grpc-service';
 import { BrokerListenError, probePort } from './listen-error';
@@ -28,6 +29,12 @@ export interface KubeMQTestBrokerOptions {
    * `Error 421: authentication verification failed, ...`. Off by default.
    */
   authToken?: string;
+  /**
+   * The stored state of an earlier broker (its `store`): events-store
+   * channels, durable subscription positions and queues carry on, as when
+   * a real KubeMQ restarts on the same `--dir`. Default: a new, empty store.
+   */
+  store?: KubeMQBrokerStore;
 }
 
 /** The port asked for an optional face: undefined when it is off. */
@@ -75,6 +82,8 @@ export class KubeMQTestBroker {
   readonly restAddress: string | undefined;
   /** `host:port` of the API face (`/health`, `/ready`), when started with `api`. */
   readonly apiAddress: string | undefined;
+  /** What this broker stores; hand it to the next `start({ store })` to keep it across a restart. */
+  readonly store: KubeMQBrokerStore;
 
   private stopping: Promise<void> | undefined;
 
@@ -84,7 +93,9 @@ export class KubeMQTestBroker {
     host: string,
     port: number,
     private readonly faces: HttpFaces | undefined,
+    store: KubeMQBrokerStore,
   ) {
+    this.store = store;
     this.port = port;
     this.address = formatAddress(host, port);
     const { restPort, apiPort } = faces ?? {};
@@ -102,10 +113,11 @@ export class KubeMQTestBroker {
   static async start(options: KubeMQTestBrokerOptions = {}): Promise<KubeMQTestBroker> {
     const host = options.host ?? '127.0.0.1';
     const requestedPort = options.port ?? 0;
-    const service = new KubeMQGrpcService({
-      version: TEST_BROKER_VERSION,
-      startedAtMs: Date.now(),
-    });
+    const store = options.store ?? new KubeMQBrokerStore();
+    const service = new KubeMQGrpcService(
+      { version: TEST_BROKER_VERSION, startedAtMs: Date.now() },
+      store,
+    );
     const server = new Server({
       'grpc.max_receive_message_length': KUBEMQ_MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': KUBEMQ_MAX_MESSAGE_BYTES,
@@ -147,7 +159,7 @@ export class KubeMQTestBroker {
         throw error;
       }
     }
-    return new KubeMQTestBroker(server, service, host, port, faces);
+    return new KubeMQTestBroker(server, service, host, port, faces, store);
   }
 
   /**

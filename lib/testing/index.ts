@@ -9,3 +9,4 @@ export {
   type KubeMQTestBrokerOptions,
 } from '../broker/kubemq-test-broker';
 export { BrokerListenError, type BrokerFace } from '../broker/listen-error';
+export { KubeMQBrokerStore } from '../broker/broker-store';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeMQTestBroker } from '../../lib/testing';
+import { type KubeMQBrokerStore, KubeMQTestBroker } from '../../lib/testing';
 import { EXTERNAL_ADDRESS } from './broker';
 import { freePort } from './ports';
 
@@ -25,7 +25,7 @@ export interface OwnBroker {
   readonly real: boolean;
   /** True while the broker is up. */
   readonly running: boolean;
-  /** Crashes it: SIGKILL for a real server; stop() for the in-process one. */
+  /** Crashes it: SIGKILL for a real server; stop() for the in-process one (its store is kept). */
   kill(): Promise<void>;
   /** Starts it again on the same ports (and store). */
   restart(): Promise<void>;
@@ -66,6 +66,8 @@ export function startOwnBroker(options: OwnBrokerOptions = {}): Promise<OwnBroke
 class InProcessBroker implements OwnBroker {
   readonly real = false;
   private broker: KubeMQTestBroker | undefined;
+  /** Carried from one start to the next, like a real server's --dir. */
+  private readonly store: KubeMQBrokerStore;
 
   private constructor(
     private readonly options: OwnBrokerOptions,
@@ -73,6 +75,7 @@ class InProcessBroker implements OwnBroker {
     broker: KubeMQTestBroker,
   ) {
     this.broker = broker;
+    this.store = broker.store;
     this.address = broker.address;
     this.restAddress = broker.restAddress;
     this.apiAddress = broker.apiAddress;
@@ -94,8 +97,10 @@ class InProcessBroker implements OwnBroker {
   private static launch(
     options: OwnBrokerOptions,
     ports: { grpc: number; rest?: number; api?: number },
+    store?: KubeMQBrokerStore,
   ): Promise<KubeMQTestBroker> {
     return KubeMQTestBroker.start({
+      store,
       port: ports.grpc,
       rest: options.rest ? { port: ports.rest } : undefined,
       api: options.api ? { port: ports.api } : undefined,
@@ -114,7 +119,7 @@ class InProcessBroker implements OwnBroker {
 
   async restart(): Promise<void> {
     if (this.broker) return;
-    this.broker = await InProcessBroker.launch(this.options, this.ports);
+    this.broker = await InProcessBroker.launch(this.options, this.ports, this.store);
   }
 
   stop(): Promise<void> {

@@ -1,0 +1,8 @@
+/**
+ * What a KubeMQTestBroker keeps across a restart, as a real KubeMQ keeps its
+ * `--dir`: the events store (stored events, durable subscription positions)
+ * and the queues. Pass `broker.store` to `KubeMQTestBroker.start({ store })`
+ * to start a broker that carries on where a stopped one left off. Plain
+ * events and pending requests are never kept (they are not on a real server either).
+ */
+export class KubeMQBrokerStore {}
