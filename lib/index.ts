@@ -16,6 +16,8 @@ export {
   KubeMQRecordBuilder,
   type KubeMQRecordOptions,
   type KubeMQRequestKind,
+  type KubeMQEmissionKind,
+  type KubeMQRecordType,
 } from './record-builders/kubemq.record-builder';
 export { KUBEMQ_TRANSPORT, KubeMQStatus, type KubeMQEvents } from './constants';
 export { KubeMQConnection } from './kubemq/connection';

@@ -9,11 +9,13 @@ import { Observable } from 'rxjs';
 import { KubeMQStatus, type KubeMQEvents } from '../constants';
 import { KubeMQConnection } from '../kubemq/connection';
 import { KubeMQError } from '../kubemq/kubemq-error';
-import { type KubeMQResult, type Tags } from '../kubemq/messages';
+import { type KubeMQResult } from '../kubemq/messages';
 import { KubeMQRecord, type KubeMQRecordOptions } from '../record-builders/kubemq.record-builder';
 import { type KubeMQClientOptions, type KubeMQCommandResponse } from './client-kubemq.options';
 import { PendingRequests } from './pending-requests';
-import { encodeEvent, encodeRequest } from './request-encoder';
+import { packetMetadata } from './events/event-publisher';
+import { emissionKindOf, PUBLISHERS } from './publishers';
+import { encodeRequest } from './request-encoder';
 import { decodeResponse, describeRequestError } from './response-decoder';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -179,7 +181,7 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
         packet.data,
         connection.clientId,
         this.timeout,
-        metadataOf(packet),
+        packetMetadata(packet),
       );
     } catch (error) {
       callback({ err: error, isDisposed: true });
@@ -216,32 +218,7 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
   protected async dispatchEvent<T = KubeMQResult>(packet: ReadPacket): Promise<T> {
     const connection = this.connection ?? (await this.connect());
     const channel = this.normalizePattern(packet.pattern);
-    const { event, timeout } = encodeEvent(
-      channel,
-      packet.data,
-      connection.clientId,
-      metadataOf(packet),
-    );
-    let result: KubeMQResult;
-    try {
-      result = await connection.sendEvent(event, timeout ?? this.timeout);
-    } catch (error) {
-      const { message, grpcCode } = error as KubeMQError;
-      throw new KubeMQError(
-        `The event on KubeMQ channel "${channel}" failed: ${message}`,
-        grpcCode,
-        {
-          cause: error,
-        },
-      );
-    }
-    if (!result.Sent)
-      throw new KubeMQError(`KubeMQ did not accept the event on "${channel}": ${result.Error}`);
-    return result as T;
+    const publish = PUBLISHERS[emissionKindOf(packet.data)];
+    return (await publish({ connection, channel, packet, timeout: this.timeout })) as T;
   }
-}
-
-/** Nest 12 adds `metadata` to packets; it travels as KubeMQ tags. */
-function metadataOf(packet: ReadPacket): Tags | undefined {
-  return (packet as ReadPacket & { metadata?: Tags }).metadata;
 }

@@ -88,7 +88,7 @@ export function encodeRequest(
   const type = options.type ?? 'command';
   if (type !== 'command' && type !== 'query') {
     throw new KubeMQError(
-      `KubeMQ request type must be 'command' or 'query', got ${JSON.stringify(type)}`,
+      `KubeMQ request type must be 'command' or 'query', got ${JSON.stringify(type)} (emit() publishes events, events-store events and queue messages)`,
     );
   }
   checkChannel(type, channel);

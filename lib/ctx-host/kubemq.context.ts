@@ -2,7 +2,7 @@ import { BaseRpcContext } from '@nestjs/microservices';
 import { type KubeMQEventReceive, type KubeMQRequest, type Tags } from '../kubemq/messages';
 
 /** The kind of KubeMQ message a handler is running for. */
-export type KubeMQMessageType = 'command' | 'query' | 'event';
+export type KubeMQMessageType = 'command' | 'query' | 'event' | 'events-store' | 'queue';
 
 /** What the context carries about one incoming KubeMQ message. */
 export interface KubeMQMessageInfo {
@@ -26,6 +26,10 @@ export interface KubeMQMessageInfo {
   timeout: number;
   /** Where the response goes (empty for events). */
   replyChannel: string;
+  /** The broker's per-channel sequence (uint64 as a decimal string; "0" for commands, queries and plain events). */
+  sequence: string;
+  /** When the broker stored the message, in Unix nanoseconds as a decimal string ("0" when it did not). */
+  timestamp: string;
 }
 
 type KubeMQContextArgs = [KubeMQMessageInfo];
@@ -64,15 +68,24 @@ export class KubeMQContext extends BaseRpcContext<KubeMQContextArgs> {
         tags: request.Tags,
         timeout: request.Timeout,
         replyChannel: request.ReplyChannel,
+        sequence: '0',
+        timestamp: '0',
       },
     ]);
   }
 
-  /** The context of an event received by a subscription to `pattern` (KubeMQ does not deliver the sender). */
-  static forEvent(pattern: string, event: KubeMQEventReceive): KubeMQContext {
+  /**
+   * The context of a plain or stored event received by a subscription to
+   * `pattern` (KubeMQ does not deliver the sender).
+   */
+  static forEvent(
+    pattern: string,
+    event: KubeMQEventReceive,
+    type: 'event' | 'events-store' = 'event',
+  ): KubeMQContext {
     return new KubeMQContext([
       {
-        type: 'event',
+        type,
         channel: event.Channel,
         pattern,
         id: event.EventID,
@@ -81,6 +94,8 @@ export class KubeMQContext extends BaseRpcContext<KubeMQContextArgs> {
         tags: event.Tags,
         timeout: 0,
         replyChannel: '',
+        sequence: event.Sequence,
+        timestamp: event.Timestamp,
       },
     ]);
   }
@@ -90,7 +105,7 @@ export class KubeMQContext extends BaseRpcContext<KubeMQContextArgs> {
     return this.args[0];
   }
 
-  /** `'command'`, `'query'` or `'event'`. */
+  /** `'command'`, `'query'`, `'event'`, `'events-store'` or `'queue'`. */
   getType(): KubeMQMessageType {
     return this.args[0].type;
   }
@@ -133,5 +148,25 @@ export class KubeMQContext extends BaseRpcContext<KubeMQContextArgs> {
   /** The reply channel the broker assigned to this request. */
   getReplyChannel(): string {
     return this.args[0].replyChannel;
+  }
+
+  /**
+   * The broker's sequence of a stored event or queue message in its channel
+   * (from 1, no gaps); 0 for commands, queries and plain events.
+   */
+  getSequence(): number {
+    return Number(this.args[0].sequence);
+  }
+
+  /** When the broker stored the message (events store, queues); undefined when it did not. */
+  getTimestamp(): Date | undefined {
+    const nanos = this.args[0].timestamp;
+    if (nanos === '0' || nanos === '') return undefined;
+    return new Date(Number(BigInt(nanos) / 1_000_000n));
+  }
+
+  /** {@link getTimestamp} at full precision: Unix nanoseconds as a decimal string ("0" when none). */
+  getTimestampNanos(): string {
+    return this.args[0].timestamp;
   }
 }

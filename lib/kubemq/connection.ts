@@ -1,10 +1,10 @@
 import {
   Client,
   Metadata,
-  connectivityState,
   credentials as grpcCredentials,
   status as GrpcStatus,
   type ChannelInterface,
+  type ClientDuplexStream,
   type ClientReadableStream,
 } from '@grpc/grpc-js';
 import {
@@ -12,8 +12,10 @@ import {
   defaultClientId,
   type KubeMQConnectionOptions,
 } from './connection-options';
+import { watchChannel } from './connectivity';
 import { KubeMQError } from './kubemq-error';
 import { type KubeMQMethods, prepareMethods } from './methods';
+import { type KubeMQMethodName } from './proto';
 import {
   type KubeMQEvent,
   type KubeMQEventReceive,
@@ -47,6 +49,7 @@ export class KubeMQConnection {
   private readonly methods: KubeMQMethods;
   private readonly metadata: Metadata;
   private readonly subscriptions = new Set<StreamSubscription<unknown>>();
+  private readonly duplexes = new Set<ClientDuplexStream<unknown, unknown>>();
   private closed = false;
 
   constructor(options: KubeMQConnectionOptions) {
@@ -157,16 +160,9 @@ export class KubeMQConnection {
     subscribe: KubeMQSubscribe,
     handlers: StreamSubscriptionHandlers<KubeMQRequest>,
   ): StreamSubscription<KubeMQRequest> {
-    return this.track(
-      new StreamSubscription<KubeMQRequest>(
-        () =>
-          this.serverStream<KubeMQSubscribe, KubeMQRequest>(
-            this.methods.SubscribeToRequests,
-            subscribe,
-          ),
-        handlers,
-        this.options,
-      ),
+    return this.subscribe(
+      () => this.openServerStream<KubeMQSubscribe, KubeMQRequest>('SubscribeToRequests', subscribe),
+      handlers,
     );
   }
 
@@ -175,17 +171,60 @@ export class KubeMQConnection {
     subscribe: KubeMQSubscribe,
     handlers: StreamSubscriptionHandlers<KubeMQEventReceive>,
   ): StreamSubscription<KubeMQEventReceive> {
-    return this.track(
-      new StreamSubscription<KubeMQEventReceive>(
-        () =>
-          this.serverStream<KubeMQSubscribe, KubeMQEventReceive>(
-            this.methods.SubscribeToEvents,
-            subscribe,
-          ),
-        handlers,
-        this.options,
-      ),
+    return this.subscribe(
+      () =>
+        this.openServerStream<KubeMQSubscribe, KubeMQEventReceive>('SubscribeToEvents', subscribe),
+      handlers,
     );
+  }
+
+  /**
+   * A subscription over any server stream: `open` is called for the first
+   * stream and again (with backoff) each time the broker drops it, so it may
+   * send a different request each time (e.g. resume from a position). The
+   * connection cancels it at `close()`.
+   */
+  subscribe<T>(
+    open: () => ClientReadableStream<T>,
+    handlers: StreamSubscriptionHandlers<T>,
+  ): StreamSubscription<T> {
+    return this.track(new StreamSubscription<T>(open, handlers, this.options));
+  }
+
+  /**
+   * Any unary RPC of the service, with this connection's metadata; fails
+   * when the broker has not answered within `timeoutMs` (default 10 s).
+   */
+  call<Req, Res>(
+    method: KubeMQMethodName,
+    request: Req,
+    timeoutMs = DEFAULT_CALL_TIMEOUT_MS,
+  ): Promise<Res> {
+    return this.unary<Req, Res>(this.methods[method], request, Date.now() + timeoutMs);
+  }
+
+  /** Opens one server stream of `method` (no re-subscription: see {@link subscribe}). */
+  openServerStream<Req, Res>(method: KubeMQMethodName, request: Req): ClientReadableStream<Res> {
+    return this.serverStream<Req, Res>(this.methods[method], request);
+  }
+
+  /**
+   * Opens a bidirectional stream of `method` (SendEventsStream,
+   * StreamQueueMessage, QueuesDownstream ...). The caller owns it; the
+   * connection cancels it at `close()` if it is still open.
+   */
+  openDuplex<Req, Res>(method: KubeMQMethodName): ClientDuplexStream<Req, Res> {
+    if (this.closed) throw closedError(this.address);
+    const definition = this.methods[method];
+    const stream = this.client.makeBidiStreamRequest<Req, Res>(
+      definition.path,
+      definition.requestSerialize as (value: Req) => Buffer,
+      definition.responseDeserialize as (bytes: Buffer) => Res,
+      this.callMetadata(),
+    );
+    this.duplexes.add(stream as ClientDuplexStream<unknown, unknown>);
+    stream.on('status', () => this.duplexes.delete(stream as ClientDuplexStream<unknown, unknown>));
+    return stream;
   }
 
   /**
@@ -194,29 +233,17 @@ export class KubeMQConnection {
    * (grpc-js dials again on the next call). Stops at `close()`.
    */
   watchConnectivity(listener: (connected: boolean) => void): void {
-    const channel = this.client.getChannel();
-    let last = channel.getConnectivityState(false);
-    const watch = (): void => {
-      if (this.closed) return;
-      channel.watchConnectivityState(last, Infinity, (error) => {
-        if (error || this.closed) return;
-        const next = channel.getConnectivityState(false);
-        const wasReady = last === connectivityState.READY;
-        const isReady = next === connectivityState.READY;
-        last = next;
-        if (wasReady !== isReady) listener(isReady);
-        watch();
-      });
-    };
-    watch();
+    watchChannel(this.channel, () => this.closed, listener);
   }
 
-  /** Cancels every subscription and closes the gRPC channel. Idempotent. */
+  /** Cancels every subscription and open stream, then closes the gRPC channel. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     for (const subscription of this.subscriptions) subscription.cancel();
     this.subscriptions.clear();
+    for (const stream of this.duplexes) stream.cancel();
+    this.duplexes.clear();
     this.client.close();
   }
 

@@ -13,15 +13,8 @@ type Method = MethodDefinition<object, object>;
 type Encode = (value: object) => Buffer;
 type Decode = (bytes: Buffer) => object;
 
-/** The RPCs the transport calls, with their paths and (de)serializers resolved once. */
-export interface KubeMQMethods {
-  Ping: Method;
-  SendRequest: Method;
-  SendResponse: Method;
-  SubscribeToRequests: Method;
-  SendEvent: Method;
-  SubscribeToEvents: Method;
-}
+/** Every RPC of the service, with its path and (de)serializers resolved once. */
+export type KubeMQMethods = Record<KubeMQMethodName, Method>;
 
 let fast: Record<KubeMQMethodName, Method> | undefined;
 
@@ -65,18 +58,7 @@ function withCodecs(
   };
 }
 
-let prepared: KubeMQMethods | undefined;
-
+/** The RPCs the transport calls (the fast codec where it has one), resolved once per process. */
 export function prepareMethods(): KubeMQMethods {
-  if (prepared) return prepared;
-  const service = fastServiceDefinition();
-  prepared = {
-    Ping: service.Ping,
-    SendRequest: service.SendRequest,
-    SendResponse: service.SendResponse,
-    SubscribeToRequests: service.SubscribeToRequests,
-    SendEvent: service.SendEvent,
-    SubscribeToEvents: service.SubscribeToEvents,
-  };
-  return prepared;
+  return fastServiceDefinition();
 }

@@ -1,12 +1,22 @@
 import { type Tags } from '../kubemq/messages';
 
-/** What a request can be sent as. */
+/** What a request can be sent as (`send()`). */
 export type KubeMQRequestKind = 'command' | 'query';
+
+/** What an `emit()` publishes: a plain event (default), a stored event, or a queue message. */
+export type KubeMQEmissionKind = 'event' | 'events-store' | 'queue';
+
+/** What a record can be sent as. */
+export type KubeMQRecordType = KubeMQRequestKind | KubeMQEmissionKind;
 
 /** Per-message options for `ClientKubeMQ.send()` / `emit()`. */
 export interface KubeMQRecordOptions {
-  /** `'command'` (default) or `'query'`; ignored by `emit()`. */
-  type?: KubeMQRequestKind;
+  /**
+   * For `send()`: `'command'` (default) or `'query'`. For `emit()`:
+   * `'event'` (default), `'events-store'` or `'queue'` (`'command'` and
+   * `'query'` are published as plain events).
+   */
+  type?: KubeMQRecordType;
   /** This request's timeout in ms, instead of the client's default. */
   timeout?: number;
   /** KubeMQ's Metadata string. */
@@ -48,8 +58,11 @@ export class KubeMQRecordBuilder<TData = unknown> {
     return this;
   }
 
-  /** Send as a `'command'` (the default) or a `'query'`; `emit()` ignores it. */
-  setType(type: KubeMQRequestKind): this {
+  /**
+   * `send()` it as a `'command'` (the default) or a `'query'`; `emit()` it as
+   * an `'event'` (the default), to the `'events-store'`, or to a `'queue'`.
+   */
+  setType(type: KubeMQRecordType): this {
     this.options.type = type;
     return this;
   }

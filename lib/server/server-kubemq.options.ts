@@ -25,8 +25,11 @@ export interface KubeMQServerOptions extends KubeMQConnectionOptions {
  * ```
  */
 export interface KubeMQHandlerExtras {
-  /** For `@MessagePattern`: subscribe to `'command'`s (default) or `'query'`s. */
-  type?: 'command' | 'query';
+  /**
+   * For `@MessagePattern`: subscribe to `'command'`s (default) or `'query'`s.
+   * For `@EventPattern`: plain `'event'`s (default), the `'events-store'`, or a `'queue'`.
+   */
+  type?: 'command' | 'query' | 'event' | 'events-store' | 'queue';
   /** This handler's KubeMQ group, instead of the server's default. */
   group?: string;
 }

@@ -1,12 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { KUBEMQ_TRANSPORT, KubeMQStatus, type KubeMQEvents } from '../constants';
-import { KubeMQContext } from '../ctx-host/kubemq.context';
+import { type KubeMQContext } from '../ctx-host/kubemq.context';
 import { KubeMQConnection } from '../kubemq/connection';
-import { type KubeMQError } from '../kubemq/kubemq-error';
-import { makeSubscribe, type KubeMQEventReceive, type KubeMQRequest } from '../kubemq/messages';
-import { type StreamSubscription } from '../kubemq/stream-subscription';
-import { bodyFormatOf, decodeBody } from '../serializers/body-codec';
+import { type ConsumerHost, type KubeMQConsumer, type SubscriptionLifecycle } from './consumer';
+import { CONSUMER_KINDS } from './consumer-kinds';
 import {
   runHandler,
   runWithStartHook,
@@ -14,9 +12,8 @@ import {
   type ProcessingStartHook,
 } from './handler-runner';
 import { InFlightTracker } from './in-flight-tracker';
-import { buildSendableResponse } from './response-builder';
 import { type KubeMQServerOptions } from './server-kubemq.options';
-import { planSubscriptions, type PlannedSubscription } from './subscription-plan';
+import { planSubscriptions } from './subscription-plan';
 
 const DEFAULT_GRACE_PERIOD_MS = 10_000;
 
@@ -24,7 +21,8 @@ const DEFAULT_GRACE_PERIOD_MS = 10_000;
  * Nest microservice strategy for KubeMQ: each `@MessagePattern` becomes a
  * commands (or, with `{ type: 'query' }`, queries) subscription whose
  * requests run through Nest's pipeline and are answered automatically;
- * each `@EventPattern` becomes an events subscription.
+ * each `@EventPattern` becomes an events subscription (or, by its `type`,
+ * an events-store or queue consumer).
  *
  * @example
  * ```ts
@@ -40,7 +38,7 @@ export class ServerKubeMQ
 {
   override readonly transportId = KUBEMQ_TRANSPORT;
   private connection: KubeMQConnection | undefined;
-  private subscriptions: Array<StreamSubscription<unknown>> = [];
+  private consumers: KubeMQConsumer[] = [];
   private readonly inFlight = new InFlightTracker();
   private droppedSubscriptions = 0;
   private readonly events = new EventEmitter();
@@ -68,15 +66,17 @@ export class ServerKubeMQ
    */
   async close(): Promise<void> {
     const connection = this.connection;
+    const consumers = this.consumers;
     this.connection = undefined;
-    for (const subscription of this.subscriptions) subscription.cancel();
-    this.subscriptions = [];
+    this.consumers = [];
+    for (const consumer of consumers) consumer.stop();
     this.droppedSubscriptions = 0;
     if (!connection) return;
     const drained = await this.inFlight.drain(this.options.gracePeriod ?? DEFAULT_GRACE_PERIOD_MS);
     if (!drained) {
       this.logger.warn(`Closing with ${this.inFlight.size} KubeMQ handler(s) still running`);
     }
+    await Promise.all(consumers.map((consumer) => consumer.close?.()));
     connection.close();
     this._status$.next(KubeMQStatus.DISCONNECTED);
   }
@@ -98,10 +98,12 @@ export class ServerKubeMQ
 
   private async start(): Promise<void> {
     const plan = planSubscriptions(this.messageHandlers, this.options.group);
+    for (const entry of plan) CONSUMER_KINDS[entry.kind].check(entry);
     const connection = new KubeMQConnection(this.options);
     this.connection = connection;
     await connection.connect();
-    for (const entry of plan) this.subscriptions.push(this.subscribe(connection, entry));
+    const host = this.hostFor(connection);
+    for (const entry of plan) this.consumers.push(CONSUMER_KINDS[entry.kind].open(host, entry));
     // KubeMQ never acknowledges a subscription. A Ping sent after the
     // Subscribe calls on the same HTTP/2 connection reaches the broker after
     // them, so in practice the subscriptions are in place once it returns.
@@ -109,22 +111,28 @@ export class ServerKubeMQ
     this._status$.next(KubeMQStatus.CONNECTED);
   }
 
-  private subscribe(
-    connection: KubeMQConnection,
-    entry: PlannedSubscription,
-  ): StreamSubscription<unknown> {
-    const subscribe = makeSubscribe({
-      SubscribeTypeData: entry.subscribeType,
-      ClientID: connection.clientId,
-      Channel: entry.channel,
-      Group: entry.group,
-    });
-    const lifecycle = {
-      onError: (error: KubeMQError) =>
-        this.reportError(`KubeMQ refused the subscription to "${entry.channel}"`, error),
-      // Each subscription reports once per outage; the server is connected
-      // again only when every dropped subscription holds again.
-      onDisconnect: (error: KubeMQError) => {
+  private hostFor(connection: KubeMQConnection): ConsumerHost {
+    return {
+      connection,
+      options: this.options,
+      logger: this.logger,
+      run: (handler, data, ctx) => this.run(handler, data, ctx),
+      endProcessing: (ctx) => this.onProcessingEndHook?.(this.transportId, ctx),
+      startWork: () => this.inFlight.start(),
+      lifecycle: (channel) => this.lifecycle(channel),
+      reportError: (context, error) => this.reportError(context, error),
+    };
+  }
+
+  /**
+   * Each subscription reports once per outage; the server is connected
+   * again only when every dropped subscription holds again.
+   */
+  private lifecycle(channel: string): SubscriptionLifecycle {
+    return {
+      onError: (error) =>
+        this.reportError(`KubeMQ refused the subscription to "${channel}"`, error),
+      onDisconnect: (error) => {
         this.droppedSubscriptions += 1;
         if (this.droppedSubscriptions > 1) return;
         this._status$.next(KubeMQStatus.RECONNECTING);
@@ -137,72 +145,6 @@ export class ServerKubeMQ
         this.events.emit('reconnect');
       },
     };
-    if (entry.kind === 'event') {
-      return connection.subscribeToEvents(subscribe, {
-        ...lifecycle,
-        onMessage: (event) => void this.handleKubeMQEvent(entry, event),
-      }) as StreamSubscription<unknown>;
-    }
-    return connection.subscribeToRequests(subscribe, {
-      ...lifecycle,
-      onMessage: (request) => void this.answerRequest(connection, entry, request),
-    }) as StreamSubscription<unknown>;
-  }
-
-  private async answerRequest(
-    connection: KubeMQConnection,
-    entry: PlannedSubscription,
-    request: KubeMQRequest,
-  ): Promise<void> {
-    const done = this.inFlight.start();
-    const ctx = KubeMQContext.forRequest(entry.kind as 'command' | 'query', entry.channel, request);
-    let processing = true;
-    // As in Nest's own transports, processing ends when the response is handed
-    // over, before it is sent: the caller may have it before SendResponse returns.
-    const endProcessing = () => {
-      if (!processing) return;
-      processing = false;
-      this.onProcessingEndHook?.(this.transportId, ctx);
-    };
-    try {
-      const data = decodeBody(request.Body, bodyFormatOf(request.Tags));
-      const outcome = await this.run(entry.handler, data, ctx);
-      const response = buildSendableResponse(
-        request,
-        entry.kind === 'query',
-        outcome,
-        connection.clientId,
-        (error) =>
-          this.logger.error(
-            `The handler of "${entry.channel}" returned a value that cannot be sent: ${error.message}`,
-          ),
-      );
-      endProcessing();
-      // Past the sender's own timeout nobody waits for it: don't wait longer either.
-      await connection.sendResponse(response, Math.max(1_000, request.Timeout));
-    } catch (error) {
-      this.reportError(
-        `Could not answer request ${request.RequestID} on "${request.Channel}"`,
-        error,
-      );
-    } finally {
-      endProcessing();
-      done();
-    }
-  }
-
-  private async handleKubeMQEvent(
-    entry: PlannedSubscription,
-    event: KubeMQEventReceive,
-  ): Promise<void> {
-    const done = this.inFlight.start();
-    const ctx = KubeMQContext.forEvent(entry.channel, event);
-    try {
-      await this.run(entry.handler, decodeBody(event.Body, bodyFormatOf(event.Tags)), ctx);
-    } finally {
-      this.onProcessingEndHook?.(this.transportId, ctx);
-      done();
-    }
   }
 
   /** Nest 11.1.4+ and 12 always have a start hook (by default it just calls done). */

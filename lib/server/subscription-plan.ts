@@ -1,22 +1,36 @@
 import { type MessageHandler } from '@nestjs/microservices';
-import { subscribeChannelError } from '../kubemq/channel-rules';
 import { KubeMQError } from '../kubemq/kubemq-error';
-import { SubscribeType } from '../kubemq/messages';
 import { type KubeMQHandlerExtras } from './server-kubemq.options';
 
-/** One KubeMQ subscription the server opens for one Nest handler. */
+/** The kinds of KubeMQ subscription a Nest handler can stand for. */
+export type HandlerKind = 'command' | 'query' | 'event' | 'events-store' | 'queue';
+
+/** What `@MessagePattern` and `@EventPattern` accept as `type`. */
+const MESSAGE_KINDS: readonly HandlerKind[] = ['command', 'query'];
+const EVENT_KINDS: readonly HandlerKind[] = ['event', 'events-store', 'queue'];
+
+/** One Nest handler and the KubeMQ subscription it stands for. */
 export interface PlannedSubscription {
-  kind: 'command' | 'query' | 'event';
-  subscribeType: number;
+  kind: HandlerKind;
+  /** The handler's pattern: the KubeMQ channel (or wildcard pattern). */
   channel: string;
+  /** The handler's group, else the server's default, else ''. */
   group: string;
   handler: MessageHandler;
+  /** The handler's extras (`@EventPattern(channel, extras)`), for kind-specific options. */
+  extras: KubeMQHandlerExtras;
+}
+
+/** The decorator a handler was declared with, for error messages. */
+export function decoratorOf(entry: Pick<PlannedSubscription, 'handler' | 'channel'>): string {
+  const name = entry.handler.isEventHandler ? '@EventPattern' : '@MessagePattern';
+  return `${name}('${entry.channel}')`;
 }
 
 /**
  * Turns Nest's registered handlers into KubeMQ subscriptions. Throws a
- * KubeMQError naming the handler's pattern when a channel is one KubeMQ
- * would refuse, so `listen()` fails before anything is opened.
+ * KubeMQError naming the handler's pattern when its `type` is unknown, so
+ * `listen()` fails before anything is opened.
  */
 export function planSubscriptions(
   handlers: Map<string, MessageHandler>,
@@ -25,33 +39,19 @@ export function planSubscriptions(
   const plan: PlannedSubscription[] = [];
   for (const [channel, handler] of handlers) {
     const extras = (handler.extras ?? {}) as KubeMQHandlerExtras;
-    const kind = handler.isEventHandler ? 'event' : extras.type === 'query' ? 'query' : 'command';
-    if (
-      !handler.isEventHandler &&
-      extras.type !== undefined &&
-      extras.type !== 'command' &&
-      extras.type !== 'query'
-    ) {
+    const allowed = handler.isEventHandler ? EVENT_KINDS : MESSAGE_KINDS;
+    const kind = (extras.type ?? allowed[0]) as HandlerKind;
+    if (!allowed.includes(kind)) {
       throw new KubeMQError(
-        `@MessagePattern('${channel}'): type must be 'command' or 'query', got ${JSON.stringify(extras.type)}`,
+        `${decoratorOf({ handler, channel })}: type must be ${allowed.map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(extras.type)}`,
       );
     }
-    const problem = subscribeChannelError(channel);
-    if (problem) {
-      throw new KubeMQError(`Cannot subscribe to KubeMQ channel "${channel}": ${problem}`);
+    if (extras.group !== undefined && typeof extras.group !== 'string') {
+      throw new KubeMQError(
+        `${decoratorOf({ handler, channel })}: group must be a string, got ${JSON.stringify(extras.group)}`,
+      );
     }
-    plan.push({
-      kind,
-      subscribeType:
-        kind === 'event'
-          ? SubscribeType.Events
-          : kind === 'query'
-            ? SubscribeType.Queries
-            : SubscribeType.Commands,
-      channel,
-      group: extras.group ?? defaultGroup ?? '',
-      handler,
-    });
+    plan.push({ kind, channel, group: extras.group ?? defaultGroup ?? '', handler, extras });
   }
   return plan;
 }

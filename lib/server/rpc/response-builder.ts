@@ -1,7 +1,7 @@
-import { encodeWireError, INTERNAL_ERROR } from '../errors/wire-error';
-import { makeResponse, type KubeMQRequest, type KubeMQResponse } from '../kubemq/messages';
-import { BODY_FORMAT_TAG, encodeBody } from '../serializers/body-codec';
-import { type HandlerOutcome } from './handler-runner';
+import { encodeWireError, INTERNAL_ERROR } from '../../errors/wire-error';
+import { makeResponse, type KubeMQRequest, type KubeMQResponse } from '../../kubemq/messages';
+import { BODY_FORMAT_TAG, encodeBody } from '../../serializers/body-codec';
+import { type HandlerOutcome } from '../handler-runner';
 
 /**
  * The Response for a handled request. Commands carry only Executed and the

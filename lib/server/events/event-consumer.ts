@@ -1,0 +1,49 @@
+import { KubeMQContext } from '../../ctx-host/kubemq.context';
+import { subscribeChannelError } from '../../kubemq/channel-rules';
+import { KubeMQError } from '../../kubemq/kubemq-error';
+import { makeSubscribe, SubscribeType, type KubeMQEventReceive } from '../../kubemq/messages';
+import { bodyFormatOf, decodeBody } from '../../serializers/body-codec';
+import { type ConsumerHost, type ConsumerKind, type KubeMQConsumer } from '../consumer';
+import { type PlannedSubscription } from '../subscription-plan';
+
+/** Plain events: fire-and-forget, each handled as it arrives (KubeMQ keeps no copy to redeliver). */
+export const eventConsumer: ConsumerKind = {
+  check(entry) {
+    const problem = subscribeChannelError(entry.channel);
+    if (problem) {
+      throw new KubeMQError(`Cannot subscribe to KubeMQ channel "${entry.channel}": ${problem}`);
+    }
+  },
+
+  open(host, entry): KubeMQConsumer {
+    const { connection } = host;
+    const subscription = connection.subscribeToEvents(
+      makeSubscribe({
+        SubscribeTypeData: SubscribeType.Events,
+        ClientID: connection.clientId,
+        Channel: entry.channel,
+        Group: entry.group,
+      }),
+      {
+        ...host.lifecycle(entry.channel),
+        onMessage: (event) => void handleEvent(host, entry, event),
+      },
+    );
+    return { stop: () => subscription.cancel() };
+  },
+};
+
+async function handleEvent(
+  host: ConsumerHost,
+  entry: PlannedSubscription,
+  event: KubeMQEventReceive,
+): Promise<void> {
+  const done = host.startWork();
+  const ctx = KubeMQContext.forEvent(entry.channel, event);
+  try {
+    await host.run(entry.handler, decodeBody(event.Body, bodyFormatOf(event.Tags)), ctx);
+  } finally {
+    host.endProcessing(ctx);
+    done();
+  }
+}
