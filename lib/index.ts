@@ -40,6 +40,21 @@ export type {
   PingResult,
   Tags,
 } from './kubemq/messages';
-export { RequestType, SubscribeType } from './kubemq/messages';
+export {
+  RequestType,
+  SubscribeType,
+  EventsStoreType,
+  makeRequest,
+  makeResponse,
+  makeEvent,
+  makeSubscribe,
+} from './kubemq/messages';
+export * from './kubemq/queues/queue-messages';
+export {
+  kubemqServiceDefinition,
+  KUBEMQ_MAX_MESSAGE_BYTES,
+  KUBEMQ_SERVICE_NAME,
+  type KubeMQMethodName,
+} from './kubemq/proto';
 export { BODY_FORMAT_TAG, encodeBody, decodeBody, type BodyFormat } from './serializers/body-codec';
 export { ERROR_TAG } from './errors/wire-error';
