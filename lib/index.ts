@@ -22,6 +22,7 @@ export {
 export { KUBEMQ_TRANSPORT, KubeMQStatus, type KubeMQEvents } from './constants';
 export { KubeMQConnection } from './kubemq/connection';
 export type { KubeMQConnectionOptions } from './kubemq/connection-options';
+export type { KubeMQTlsOptions } from './kubemq/tls';
 export { KubeMQError } from './kubemq/kubemq-error';
 export { KubeMQErrorText } from './kubemq/errors';
 export {
