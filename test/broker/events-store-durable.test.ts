@@ -13,6 +13,7 @@ import {
   metadataOf,
   names,
   publishStore,
+  publishStored,
   receiveOnce,
   subscribeStore,
   uniqueClientId,
@@ -55,7 +56,7 @@ describe('durable resume without a group (§5.6)', () => {
   it('a first StartNewOnly subscription gets, on its return, what was stored while it was away', async () => {
     const channel = uniqueChannel('durable-new-only');
     const clientId = uniqueClientId('durable-new-only');
-    await publishStore(env.client, channel, 2);
+    await publishStored(env.client, channel, 2);
     const subscribe = (type: number, expected = 0) =>
       receiveOnce(
         env.client,
@@ -188,7 +189,7 @@ describe(
           const solo = uniqueClientId('restart-solo');
           const once = (fields: Record<string, unknown>, expected = 0) =>
             receiveOnce(client, { Channel: channel, ...fields }, expected);
-          await publishStore(client, channel, 3);
+          await publishStored(client, channel, 3);
           assert.deepEqual(
             await once({ ClientID: solo, EventsStoreTypeData: StartFromFirst }, 3),
             names(0, 3),
@@ -236,7 +237,7 @@ describe(
             names(0, 5),
             'every stored event is still there',
           );
-          await publishStore(client, channel, 1, 5);
+          await publishStored(client, channel, 1, 5);
           const latest = subscribeStore(client, {
             ClientID: uniqueClientId('restart-last'),
             Channel: channel,

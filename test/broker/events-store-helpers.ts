@@ -54,6 +54,37 @@ export async function publishStore(
   return results;
 }
 
+/**
+ * Sends like publishStore, then waits until the last event is stored. The
+ * real server answers Sent before its store has the event (an async
+ * publish): a subscription whose start depends on what is stored (new
+ * only, last, a sequence past the end) must wait for that.
+ */
+export async function publishStored(
+  client: RawKubeMQClient,
+  channel: string,
+  count: number,
+  from = 0,
+): Promise<void> {
+  await publishStore(client, channel, count, from);
+  const last = `m${from + count - 1}`;
+  const probe = subscribeStore(client, {
+    ClientID: uniqueClientId('stored-probe'),
+    Channel: channel,
+    EventsStoreTypeData: EventsStoreType.StartFromLast,
+  });
+  try {
+    const deadline = Date.now() + 5000;
+    while (!probe.received.some((event) => event.Metadata === last)) {
+      assert.ok(Date.now() < deadline, `${last} stored on ${channel} within 5 s`);
+      await delay(10);
+    }
+  } finally {
+    probe.cancel();
+    await within(probe.ended, 5000, 'probe end');
+  }
+}
+
 /** The Metadata of everything a subscription received, in order. */
 export function metadataOf(reader: StreamReader<KubeMQEventReceive>): string[] {
   return reader.received.map((event) => event.Metadata);

@@ -19,6 +19,7 @@ import {
   leave,
   names,
   publishStore,
+  publishStored,
   receiveOnce,
   subscribeStore,
   uniqueClientId,
@@ -249,7 +250,7 @@ describe('SubscribeToEvents, EventsStore: checks in order (§5.3)', () => {
       ['', 'a.b'],
       ['', 'g*>'],
     ]) {
-      await publishStore(env.client, `${channel}${suffix}`, 1);
+      await publishStored(env.client, `${channel}${suffix}`, 1);
       const got = await receiveOnce(
         env.client,
         valid({
@@ -265,7 +266,7 @@ describe('SubscribeToEvents, EventsStore: checks in order (§5.3)', () => {
 
   it('start types outside the enum act like StartNewOnly', async () => {
     const channel = uniqueChannel('store-odd-type');
-    await publishStore(env.client, channel, 2);
+    await publishStored(env.client, channel, 2);
     for (const [i, type] of [7, 100, -1].entries()) {
       const reader = subscribeStore(
         env.client,
