@@ -40,6 +40,12 @@ class FakeSink implements EventSink {
     this.resume = resume;
   }
 
+  closed = false;
+
+  isClosed(): boolean {
+    return this.closed;
+  }
+
   /** Takes `more` events again and wakes the delivery. */
   drain(more: number): void {
     this.capacity = more;
@@ -164,6 +170,22 @@ describe('Delivery', () => {
     assert.ok(sink.got.length < 1000, `wrote ${sink.got.length} in one go`);
     for (let i = 0; i < 10 && sink.got.length < 1000; i += 1) await tick();
     assert.equal(sink.got.length, 1000);
+  });
+
+  it('gives nothing to a member whose subscriber is gone, and leaves its events to others', () => {
+    const log = new ChannelLog('c');
+    const position = { next: 1 };
+    const delivery = new Delivery(log, position);
+    const gone = new FakeSink();
+    delivery.add(gone);
+    gone.closed = true;
+    fill(log, 2);
+    delivery.pump();
+    assert.deepEqual(gone.got, []);
+    assert.equal(position.next, 1, 'still due');
+    const other = new FakeSink();
+    delivery.add(other);
+    assert.deepEqual(other.got, ['m0', 'm1']);
   });
 
   it('stops feeding a member that left', () => {

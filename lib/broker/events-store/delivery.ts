@@ -83,12 +83,16 @@ export class Delivery {
     });
   }
 
-  /** The next member, round-robin, that can take an event now. */
+  /**
+   * The next member, round-robin, that can take an event now. A member whose
+   * subscriber is already gone (its removal is on the way) gets nothing, so
+   * no event counts as delivered to it.
+   */
   private nextReadyMember(): Member | undefined {
     const count = this.members.length;
     for (let i = 0; i < count; i += 1) {
       const member = this.members[(this.turn + i) % count];
-      if (member.ready) {
+      if (member.ready && !member.sink.isClosed()) {
         this.turn = (this.turn + i + 1) % count;
         return member;
       }

@@ -12,6 +12,8 @@ export interface EventSink {
   write(event: KubeMQEventReceive): boolean;
   /** Calls `resume` once, when the subscriber can take more. */
   onReady(resume: () => void): void;
+  /** True once the subscriber is gone (nothing written to it could arrive). */
+  isClosed(): boolean;
 }
 
 /** A SubscribeToEvents gRPC stream as an EventSink (its Writable buffer and 'drain'). */
@@ -21,5 +23,6 @@ export function grpcEventSink(
   return {
     write: (event) => call.write(event),
     onReady: (resume) => call.once('drain', resume),
+    isClosed: () => call.cancelled || call.writableEnded,
   };
 }

@@ -22,12 +22,12 @@ export function webSocketEventSink(ws: WebSocket): EventSink {
   };
   return {
     write(event: KubeMQEventReceive): boolean {
-      if (ws.readyState !== ws.OPEN) return true;
       ws.send(encodeWire(EVENT_RECEIVE_SCHEMA, event), sent);
       return ws.bufferedAmount < HIGH_WATER_BYTES;
     },
     onReady(resume: () => void): void {
       waiting = resume;
     },
+    isClosed: () => ws.readyState !== ws.OPEN,
   };
 }
