@@ -21,7 +21,7 @@ import { BROKER_STOPPED, EVENTS_STORE_FEATURE, internalError, notSupported } fro
 import { EventRouter } from './event-router';
 import { endStream, OpenStreams } from './open-streams';
 import { RequestRouter, requestTypeOf } from './request-router';
-import { unsupportedQueueHandlers } from './unsupported-rpcs';
+import { QueueGrpcHandlers } from './queues/queue-grpc-handlers';
 import {
   eventError,
   eventSubscriptionError,
@@ -63,12 +63,16 @@ export class KubeMQGrpcService {
   private readonly streams = new OpenStreams();
   private readonly host = pingHost();
   private stopped = false;
+  /** The queue RPCs, over the store's queues. */
+  private readonly queues: QueueGrpcHandlers;
 
   constructor(
     private readonly identity: BrokerIdentity,
     /** Kept across restarts; the events store and queues keep their state here. */
     readonly store: KubeMQBrokerStore,
-  ) {}
+  ) {
+    this.queues = new QueueGrpcHandlers(store.queues, this.streams, () => this.stopped);
+  }
 
   /** True once shutdown() has begun. */
   get isStopped(): boolean {
@@ -83,12 +87,14 @@ export class KubeMQGrpcService {
     this.stopped = true;
     this.requests.failAll(BROKER_STOPPED);
     this.streams.closeAll(BROKER_STOPPED);
+    // After the streams: their messages in hand are back in the queues first.
+    this.queues.shutdown();
   }
 
   /** The implementation to pass to `grpc.Server.addService`. */
   handlers(): Record<KubeMQMethodName, UntypedHandleCall> {
     return {
-      ...unsupportedQueueHandlers(),
+      ...this.queues.handlers(),
       Ping: this.ping,
       SendRequest: this.sendRequest,
       SendResponse: this.sendResponse,
