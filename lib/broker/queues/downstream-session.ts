@@ -6,7 +6,7 @@ import {
   type QueuesDownstreamResponse,
 } from '../../kubemq/queues/queue-messages';
 import { QueueCollector } from './queue-collector';
-import type { QueueEngine } from './queue-engine';
+import type { Delivery, QueueEngine } from './queue-engine';
 import { QueueLimits } from './queue-limits';
 import { cannotSubscribe, queueNameError } from './queue-names';
 import { DownstreamTransaction } from './downstream-transaction';
@@ -116,14 +116,24 @@ export class DownstreamSession {
     const max = request.MaxItems <= 0 ? QueueLimits.downstreamMaxItems : request.MaxItems;
     const waitMs = Math.max(request.WaitTimeout, QueueLimits.downstreamMinWaitMs);
     return new Promise((resolve) => {
-      this.pendingGet = new QueueCollector(this.engine, request.Channel, max, waitMs, (got) => {
+      const done = (got: Delivery[]): void => {
         this.pendingGet = undefined;
         const transaction = new DownstreamTransaction(this.engine, got);
         this.transactions.set(transaction.id, transaction);
         if (request.AutoAck) transaction.ackAll();
         answer({ TransactionId: transaction.id, Messages: got.map((d) => d.message) });
         resolve();
-      });
+      };
+      // Expired messages fill places of the batch and are dropped from it, as on the server.
+      this.pendingGet = new QueueCollector(
+        this.engine,
+        request.Channel,
+        max,
+        waitMs,
+        done,
+        undefined,
+        true,
+      );
     });
   }
 }

@@ -25,23 +25,30 @@ export class QueueCollector implements QueueConsumer {
     private readonly onDone: CollectorDone,
     /** Sees each delivery as it comes (AckAll settles it at once). */
     private readonly onAccept?: (delivery: Delivery) => void,
+    /** Expired messages take a place in the batch (a downstream Get filters them out after). */
+    private readonly expiredCountsToMax = false,
   ) {
     this.timer = setTimeout(() => this.finish(), waitMs);
     this.unsubscribe = engine.subscribe(channel, this);
   }
 
   get wantsMore(): boolean {
-    return !this.done && this.deliveries.length < this.max;
+    return !this.done && this.taken < this.max;
+  }
+
+  private get taken(): number {
+    return this.deliveries.length + (this.expiredCountsToMax ? this.expiredCount : 0);
   }
 
   accept(delivery: Delivery): void {
     this.deliveries.push(delivery);
     this.onAccept?.(delivery);
-    if (this.deliveries.length >= this.max) this.finish();
+    if (this.taken >= this.max) this.finish();
   }
 
   expired(): void {
     this.expiredCount += 1;
+    if (this.taken >= this.max) this.finish();
   }
 
   /** Stops without calling back; returns what it holds, for the caller to give back. */
