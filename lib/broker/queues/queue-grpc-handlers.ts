@@ -66,7 +66,8 @@ function guardedWriter<T>(call: ServerDuplexStream<unknown, T>): (message: T) =>
  */
 export class QueueGrpcHandlers {
   readonly engine: QueueEngine;
-  private readonly pending = new Set<PendingQueueCall & { fail(): void }>();
+  /** Waiting pulls and AckAlls: fail() gives back what they hold and answers UNAVAILABLE. */
+  private readonly pending = new Set<{ fail(): void }>();
 
   constructor(
     store: QueueStore,
@@ -171,20 +172,18 @@ export class QueueGrpcHandlers {
     callback: (error: typeof BROKER_STOPPED | null, value?: T) => void,
     start: (reply: (response: T) => void) => PendingQueueCall | undefined,
   ): void {
-    let entry: (PendingQueueCall & { fail(): void }) | undefined;
-    const handle = start((response) => {
-      if (entry) this.pending.delete(entry);
-      callback(null, response);
-    });
-    if (!handle) return;
-    entry = {
-      abort: () => handle.abort(),
+    const entry = {
+      handle: undefined as PendingQueueCall | undefined,
       fail: () => {
-        handle.abort();
+        entry.handle?.abort();
         callback(BROKER_STOPPED);
       },
     };
-    this.pending.add(entry);
+    entry.handle = start((response) => {
+      this.pending.delete(entry);
+      callback(null, response);
+    });
+    if (entry.handle) this.pending.add(entry);
   }
 
   private readonly streamQueueMessage: handleBidiStreamingCall<
