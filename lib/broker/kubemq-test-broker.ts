@@ -63,8 +63,11 @@ function formatAddress(host: string, port: number): string {
  * events: the same validation order and error texts, fan-out with queue
  * groups, wildcard subscriptions, and requests that fail with
  * `Error 301: timeout for request message` only after their full Timeout.
- * Events store and queues are not implemented: those RPCs answer
- * UNIMPLEMENTED with a message that names them.
+ * Queues behave like Community's too (send, batch, upstream, pull and peek,
+ * ack all, stream and downstream transactions, dead letters, delays,
+ * expiry), and live in {@link KubeMQTestBroker.store}, so a broker started
+ * with that store carries on with them. The events store is not
+ * implemented: those RPCs answer UNIMPLEMENTED with a message that names them.
  *
  * @example
  * ```ts
@@ -163,10 +166,13 @@ export class KubeMQTestBroker {
   }
 
   /**
-   * Stops the broker: waiting SendRequest calls fail at once and open
-   * subscription and events streams end (both with UNAVAILABLE,
-   * `Error 409: server is in shutdown mode`), then the server closes,
-   * cutting connections still open after a short grace period.
+   * Stops the broker: waiting SendRequest calls, pulls and AckAlls fail at
+   * once and open subscription, events and queue streams end (all with
+   * UNAVAILABLE, `Error 409: server is in shutdown mode`), then the server
+   * closes, cutting connections still open after a short grace period.
+   * Queue messages in flight go back to their queue, as on a real server
+   * that shuts down: a stream transaction's message to the tail (its receive
+   * counted), a downstream transaction's or a pull's in place.
    * Safe to call more than once.
    */
   stop(): Promise<void> {
