@@ -63,8 +63,8 @@ export class KubeMQGrpcService {
   private readonly streams = new OpenStreams();
   private readonly host = pingHost();
   private stopped = false;
-  /** The queue RPCs, over the store's queues. */
-  private readonly queues: QueueGrpcHandlers;
+  /** The queue RPCs, over the store's queues (shared with the REST face). */
+  readonly queues: QueueGrpcHandlers;
 
   constructor(
     private readonly identity: BrokerIdentity,

@@ -15,9 +15,11 @@ export interface KubeMQTestBrokerOptions {
   host?: string;
   /**
    * Also serve KubeMQ's REST face (a real server's port 9090): `/ping`,
-   * `/send/request`, `/send/response`, `/send/event` and the WebSocket
-   * subscriptions `/subscribe/requests` and `/subscribe/events`. `true` picks
-   * a free port. Off by default.
+   * `/send/request`, `/send/response`, `/send/event`, the WebSocket
+   * subscriptions `/subscribe/requests` and `/subscribe/events`, and the
+   * queue routes `/queue/send`, `/queue/send_batch`, `/queue/receive`,
+   * `/queue/ack_all`, `/queue/info` and the WebSocket `/queue/stream`.
+   * `true` picks a free port. Off by default.
    */
   rest?: boolean | { port?: number };
   /** Also serve the API face's `/health` and `/ready` (a real server's port 8080). Off by default. */

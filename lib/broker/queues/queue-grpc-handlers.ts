@@ -68,6 +68,8 @@ export class QueueGrpcHandlers {
   readonly engine: QueueEngine;
   /** Waiting pulls and AckAlls: fail() gives back what they hold and answers UNAVAILABLE. */
   private readonly pending = new Set<{ fail(): void }>();
+  /** Queue streams of the REST face. */
+  private readonly others = new Set<() => void>();
 
   constructor(
     store: QueueStore,
@@ -85,7 +87,27 @@ export class QueueGrpcHandlers {
   shutdown(): void {
     for (const call of [...this.pending]) call.fail();
     this.pending.clear();
+    for (const abandon of [...this.others]) abandon();
+    this.others.clear();
     this.engine.stop();
+  }
+
+  /**
+   * Runs a pull or AckAll for another face (REST) like a gRPC one: resolves
+   * with its answer, or undefined when the broker stops first.
+   */
+  runPending<T>(
+    start: (reply: (response: T) => void) => PendingQueueCall | undefined,
+  ): Promise<T | undefined> {
+    return new Promise((resolve) => {
+      this.wait<T>((error, value) => resolve(error ? undefined : value), start);
+    });
+  }
+
+  /** Keeps another face's queue stream (a WebSocket) to end when the broker stops; returns its removal. */
+  keepOpen(abandon: () => void): () => void {
+    this.others.add(abandon);
+    return () => this.others.delete(abandon);
   }
 
   handlers(): Record<QueueMethodName, UntypedHandleCall> {

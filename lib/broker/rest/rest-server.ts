@@ -18,6 +18,8 @@ import {
   type ServerHeaders,
 } from './http-reply';
 import { closeHttp, listenHttp } from './listen';
+import { QueueRoutes } from './queue-routes';
+import { WebSocketQueueStreams } from './websocket-queue-stream';
 import { WebSocketSubscriptions, type SubscriptionKind } from './websocket-subscriptions';
 import { encodeWire } from './wire-json';
 import {
@@ -61,11 +63,13 @@ function isWebSocketUpgrade(request: IncomingMessage): boolean {
  * /subscribe/requests` and `GET /subscribe/events`, with the real server's
  * envelope, JSON shapes, status codes and texts. Everything goes through the
  * broker's own validation and routers, so REST and gRPC clients talk to
- * each other. Queue routes and `/send/stream` answer 501 with a message
- * saying they are not implemented.
+ * each other. The queue routes (QueueRoutes, WebSocketQueueStreams) share
+ * the gRPC side's queues. `/send/stream` answers 501 with a message saying
+ * it is not implemented.
  */
 export class RestFace {
   private readonly subscriptions: WebSocketSubscriptions;
+  private readonly queueStreams: WebSocketQueueStreams;
   private readonly routes: Record<string, Record<string, Handler>>;
   private readonly server: Server;
   private port = 0;
@@ -75,6 +79,8 @@ export class RestFace {
     private readonly headers: ServerHeaders,
   ) {
     this.subscriptions = new WebSocketSubscriptions(core, headers);
+    this.queueStreams = new WebSocketQueueStreams(core);
+    const queues = new QueueRoutes(core, headers);
     const unsupported = (what: string): Handler => {
       const error = notSupported(`${what} over REST`).details;
       return () => envelope(this.headers, 501, { error });
@@ -88,12 +94,12 @@ export class RestFace {
       '/subscribe/requests': { GET: (call) => this.plainSubscribe('requests', call) },
       '/subscribe/events': { GET: (call) => this.plainSubscribe('events', call) },
       '/send/stream': { GET: unsupported('events streams (/send/stream)') },
-      '/queue/send': { POST: unsupported('queues (/queue/send)') },
-      '/queue/send_batch': { POST: unsupported('queues (/queue/send_batch)') },
-      '/queue/receive': { POST: unsupported('queues (/queue/receive)') },
-      '/queue/ack_all': { POST: unsupported('queues (/queue/ack_all)') },
-      '/queue/info': { GET: unsupported('queues (/queue/info)') },
-      '/queue/stream': { GET: unsupported('queues (/queue/stream)') },
+      '/queue/send': { POST: (call) => queues.send(call.request, call.body) },
+      '/queue/send_batch': { POST: (call) => queues.sendBatch(call.request, call.body) },
+      '/queue/receive': { POST: (call) => queues.receive(call.request, call.body) },
+      '/queue/ack_all': { POST: (call) => queues.ackAll(call.request, call.body) },
+      '/queue/info': { GET: (call) => queues.info(call.request, call.body) },
+      '/queue/stream': { GET: () => this.notAWebSocket() },
     };
     this.server = createServer((request, response) => this.onRequest(request, response));
     this.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) =>
@@ -128,6 +134,7 @@ export class RestFace {
     this.subscriptions.closeAll(BROKER_STOPPED.details);
     await closeHttp(this.server, CLOSE_GRACE_MS);
     this.subscriptions.terminate();
+    this.queueStreams.terminate();
   }
 
   // ---- Dispatch -------------------------------------------------------------------------
@@ -149,7 +156,8 @@ export class RestFace {
     const handler = route[method];
     if (!handler) return routerError(405, ['OPTIONS', ...Object.keys(route)].join(', '));
     let body: Buffer = Buffer.alloc(0);
-    if (method === 'POST' && response) {
+    // GET /queue/info reads its JSON body too.
+    if ((method === 'POST' || url.pathname === '/queue/info') && response) {
       try {
         body = await readBody(request, KUBEMQ_MAX_MESSAGE_BYTES);
       } catch (error) {
@@ -163,6 +171,14 @@ export class RestFace {
   private onUpgrade(request: IncomingMessage, socket: Socket, head: Buffer): void {
     socket.on('error', () => undefined);
     const url = new URL(request.url ?? '/', 'http://broker');
+    if (
+      url.pathname === '/queue/stream' &&
+      request.method === 'GET' &&
+      isWebSocketUpgrade(request) &&
+      !this.core.isStopped
+    ) {
+      return this.queueStreams.upgrade(request, socket as Duplex, head);
+    }
     const kind = this.subscriptionKind(url.pathname);
     if (kind && request.method === 'GET' && isWebSocketUpgrade(request) && !this.core.isStopped) {
       const checked = this.subscriptions.check(kind, url.searchParams);
@@ -246,6 +262,11 @@ export class RestFace {
   private plainSubscribe(kind: SubscriptionKind, call: Call): HttpReply {
     const checked = this.subscriptions.check(kind, call.url.searchParams);
     if ('status' in checked) return checked;
+    return this.notAWebSocket();
+  }
+
+  /** gorilla's plain-text 400 for a WebSocket route reached without a handshake, then echo's envelope. */
+  private notAWebSocket(): HttpReply {
     const trailer = envelope(this.headers, 500, { error: NOT_A_WEBSOCKET });
     return {
       status: 400,
