@@ -320,7 +320,8 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-async function waitUntilClosed(port: number): Promise<void> {
+/** Resolves once nothing accepts connections on `port` (a killed broker's sockets are closed). */
+export async function waitUntilClosed(port: number): Promise<void> {
   for (let i = 0; i < 200; i += 1) {
     if (!(await accepts(port))) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
