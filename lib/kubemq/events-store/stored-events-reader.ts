@@ -1,0 +1,308 @@
+import { type KubeMQConnection } from '../connection';
+import { KubeMQErrorText } from '../errors';
+import { KubeMQError } from '../kubemq-error';
+import { makeSubscribe, SubscribeType, type KubeMQEventReceive } from '../messages';
+import { type StreamSubscription } from '../stream-subscription';
+import { GapFill } from './gap-fill';
+import { RecentSequences } from './recent-sequences';
+import {
+  afterSequenceFields,
+  notBeforeNanos,
+  START_AT_TIME_MARGIN_NS,
+  startFields,
+  type EventsStoreStart,
+} from './start-position';
+
+/** One events-store subscription: what to read, and as whom. */
+export interface StoredEventsSpec {
+  channel: string;
+  /** '' for none. */
+  group: string;
+  /** The subscription's ClientID: the same at every start, so that KubeMQ resumes it. */
+  clientId: string;
+  start?: EventsStoreStart;
+  /**
+   * How many events a gap fill may hold back from the live stream before
+   * that stream is paused too (they wait for the gap's events). Default 10000.
+   */
+  maxHeld?: number;
+}
+
+/** What a reader reports. None of these may throw. */
+export interface StoredEventsHandlers {
+  /** A new event: each sequence once and, without a group, in sequence order. */
+  onEvent(event: KubeMQEventReceive): void;
+  /** KubeMQ refused the subscription for good; the reader is over. */
+  onError(error: KubeMQError): void;
+  /** The stream dropped (once per outage); it is re-opened with backoff. */
+  onDisconnect(error: KubeMQError, retryInMs: number): void;
+  /** The re-opened stream holds again. */
+  onReconnect(): void;
+  /** Something worth a line in the log. */
+  onNotice(level: 'log' | 'warn', message: string): void;
+}
+
+const DEFAULT_MAX_HELD = 10_000;
+
+/**
+ * Reads an events-store channel through KubeMQ's durable subscription and
+ * hands on each event once, in order: it remembers the last sequence seen,
+ * skips what the broker sends again after a re-subscription, and re-reads
+ * (through a {@link GapFill}) what the broker counted as delivered but never
+ * sent — after a dropped stream, a broker restart, a pause, or an event the
+ * broker dropped from a full buffer. Grouped subscriptions share their
+ * sequence with other members, so only copies are skipped there.
+ * Knows nothing of Nest.
+ */
+export class StoredEventsReader {
+  private lastSeen = 0n;
+  private readonly recent = new RecentSequences();
+  private notBefore: bigint | undefined;
+  private live: StreamSubscription<KubeMQEventReceive> | undefined;
+  private fill: GapFill | undefined;
+  private held: KubeMQEventReceive[] = [];
+  private paused = false;
+  private stopped = false;
+  private reportedDown = false;
+  private waitingForClientId = false;
+  private settle: (() => void) | undefined;
+
+  constructor(
+    private readonly connection: KubeMQConnection,
+    private readonly spec: StoredEventsSpec,
+    private readonly handlers: StoredEventsHandlers,
+  ) {
+    this.notBefore = notBeforeNanos(spec.start);
+  }
+
+  /** The last sequence handed on or deliberately skipped (0 before the first; not kept for groups). */
+  get lastSequence(): bigint {
+    return this.lastSeen;
+  }
+
+  /** True while the reader holds events back to fill a gap before them. */
+  get filling(): boolean {
+    return this.fill !== undefined;
+  }
+
+  /** Opens the subscription. */
+  start(): void {
+    if (!this.stopped && !this.paused) this.openLive();
+  }
+
+  /**
+   * Stops reading to let the consumer catch up (grouped subscriptions
+   * cannot pause: see README). What the broker had in hand is re-read on `resume()`.
+   */
+  pause(): void {
+    if (this.stopped || this.paused || this.spec.group !== '') return;
+    this.paused = true;
+    this.closeLive();
+    this.fill?.pause();
+  }
+
+  /** Reads again after `pause()`. */
+  resume(): void {
+    if (this.stopped || !this.paused) return;
+    this.paused = false;
+    if (this.fill) this.fill.start();
+    else this.openLive();
+  }
+
+  /**
+   * Stops taking new events. Resolves once nothing more will be handed on:
+   * at once, or when a gap fill under way has delivered the gap and the
+   * events held behind it (they were received, so they are handed on).
+   */
+  stop(): Promise<void> {
+    this.stopped = true;
+    this.closeLive();
+    if (!this.fill) return Promise.resolve();
+    if (this.paused) this.fill.start();
+    return new Promise((resolve) => (this.settle = resolve));
+  }
+
+  /** Drops everything at once (after the grace period); returns how many held events it dropped. */
+  abort(): number {
+    this.stopped = true;
+    this.closeLive();
+    this.fill?.cancel();
+    this.fill = undefined;
+    const dropped = this.held.length;
+    this.held = [];
+    this.settle?.();
+    return dropped;
+  }
+
+  private openLive(): void {
+    if (this.live) return;
+    const { connection } = this;
+    this.live = connection.subscribe(
+      () => connection.openServerStream('SubscribeToEvents', this.subscribeRequest()),
+      {
+        onMessage: (event) => this.onLive(event),
+        onError: (error) => this.fail(error),
+        onDisconnect: (error, retryInMs) => this.onDrop(error, retryInMs),
+        onReconnect: () => this.onBack(),
+      },
+    );
+  }
+
+  private closeLive(): void {
+    const live = this.live;
+    this.live = undefined;
+    live?.cancel();
+  }
+
+  /**
+   * The Subscribe for each (re-)opening. A re-opened ungrouped subscription
+   * asks to start after the last sequence seen: KubeMQ ignores that for a
+   * ClientID it already knows (it resumes the durable subscription), but a
+   * broker that keeps no durable state then resumes at the right place too.
+   */
+  private subscribeRequest() {
+    const { spec } = this;
+    const resume = spec.group === '' && this.lastSeen > 0n;
+    return {
+      ...makeSubscribe({
+        SubscribeTypeData: SubscribeType.EventsStore,
+        ClientID: spec.clientId,
+        Channel: spec.channel,
+        Group: spec.group,
+      }),
+      ...(resume ? afterSequenceFields(this.lastSeen) : startFields(spec.start)),
+    };
+  }
+
+  private onLive(event: KubeMQEventReceive): void {
+    if (this.stopped) return;
+    if (this.spec.group !== '') {
+      if (this.recent.add(BigInt(event.Sequence))) this.hand(event);
+      return;
+    }
+    this.sequence(event);
+  }
+
+  /** Ungrouped: in order, once; a jump past the next sequence starts a gap fill. */
+  private sequence(event: KubeMQEventReceive): void {
+    const sequence = BigInt(event.Sequence);
+    if (this.lastSeen > 0n && sequence <= this.lastSeen) return;
+    if (this.fill) {
+      const last = this.held[this.held.length - 1];
+      if (last && sequence <= BigInt(last.Sequence)) return;
+      this.held.push(event);
+      // Bound what waits behind the gap: stop the live stream until the fill is done.
+      if (this.held.length >= (this.spec.maxHeld ?? DEFAULT_MAX_HELD)) this.closeLive();
+      return;
+    }
+    if (this.lastSeen === 0n || sequence === this.lastSeen + 1n) {
+      this.accept(event, sequence);
+      return;
+    }
+    this.startFill(sequence - 1n);
+    this.held.push(event);
+  }
+
+  private accept(event: KubeMQEventReceive, sequence: bigint): void {
+    this.lastSeen = sequence;
+    this.hand(event);
+  }
+
+  /** Hands an event on, after the `{ time }` filter of a first subscription. */
+  private hand(event: KubeMQEventReceive): void {
+    if (this.notBefore !== undefined) {
+      const timestamp = BigInt(event.Timestamp);
+      // Earlier than the margin we asked for: a resumed subscription, whose start KubeMQ ignored.
+      const resumed = timestamp < this.notBefore - START_AT_TIME_MARGIN_NS;
+      if (!resumed && timestamp < this.notBefore) return;
+      this.notBefore = undefined;
+    }
+    this.handlers.onEvent(event);
+  }
+
+  private startFill(to: bigint): void {
+    const from = this.lastSeen + 1n;
+    this.handlers.onNotice(
+      'log',
+      `events-store "${this.spec.channel}" (ClientID ${this.spec.clientId}): the broker resumed after sequence ${to}; reading ${from}-${to} again`,
+    );
+    this.fill = new GapFill(
+      this.connection,
+      { channel: this.spec.channel, clientId: this.spec.clientId, to },
+      () => this.lastSeen,
+      {
+        onEvent: (event) => this.onFilled(event),
+        onDone: (error) => this.fillDone(from, to, error),
+      },
+    );
+    if (!this.paused || this.stopped) this.fill.start();
+  }
+
+  private onFilled(event: KubeMQEventReceive): void {
+    const sequence = BigInt(event.Sequence);
+    if (sequence <= this.lastSeen) return;
+    if (sequence > this.lastSeen + 1n) {
+      this.handlers.onNotice(
+        'warn',
+        `events-store "${this.spec.channel}": sequences ${this.lastSeen + 1n}-${sequence - 1n} are no longer stored (retention); carrying on from ${sequence}`,
+      );
+    }
+    this.accept(event, sequence);
+  }
+
+  private fillDone(from: bigint, to: bigint, error?: KubeMQError): void {
+    this.fill = undefined;
+    if (error) {
+      this.handlers.onNotice(
+        'warn',
+        `events-store "${this.spec.channel}": could not read sequences ${from}-${to} again (${error.message}); carrying on without them`,
+      );
+      if (this.lastSeen < to) this.lastSeen = to;
+    }
+    const held = this.held;
+    this.held = [];
+    for (const event of held) this.sequence(event);
+    if (this.fill) return;
+    if (this.stopped) {
+      this.settle?.();
+      return;
+    }
+    if (!this.paused) this.openLive();
+  }
+
+  private onDrop(error: KubeMQError, retryInMs: number): void {
+    if (error.message.includes(KubeMQErrorText.stanClientIdRegistered)) {
+      // Another subscription with this ClientID is still live: an instance
+      // with the same clientId, or our previous stream not yet released.
+      if (!this.waitingForClientId) {
+        this.waitingForClientId = true;
+        this.handlers.onNotice(
+          'warn',
+          `events-store "${this.spec.channel}": KubeMQ still has a live subscription with ClientID ${this.spec.clientId} (another instance with the same clientId, or a previous connection not yet released); retrying until it is free`,
+        );
+      }
+      return;
+    }
+    if (/^stan: (invalid|durable name)/.test(error.message)) {
+      this.closeLive();
+      this.fail(error);
+      return;
+    }
+    if (this.reportedDown) return;
+    this.reportedDown = true;
+    this.handlers.onDisconnect(error, retryInMs);
+  }
+
+  private onBack(): void {
+    this.waitingForClientId = false;
+    if (!this.reportedDown) return;
+    this.reportedDown = false;
+    this.handlers.onReconnect();
+  }
+
+  private fail(error: KubeMQError): void {
+    this.live = undefined;
+    this.abort();
+    this.handlers.onError(new KubeMQError(error.message, error.grpcCode, { cause: error }));
+  }
+}
