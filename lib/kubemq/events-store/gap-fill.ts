@@ -20,8 +20,10 @@ export interface GapFillHandlers {
  * lost to that ClientID, and its next subscription resumes after them.
  * A fill reads them again through a subscription of its own — a throwaway
  * ClientID, so that KubeMQ honours StartAtSequence — from the sequence after
- * the last one seen up to `to`, then cancels it. Dropped or paused, it starts
- * again from where it got to, under a new ClientID.
+ * the last one seen up to `to`, then cancels it. Without `to` (yet) it reads
+ * on until the reader, seeing where the durable subscription resumed, sets
+ * one or ends it. Dropped or paused, it starts again from where it got to,
+ * under a new ClientID.
  */
 export class GapFill {
   private subscription: StreamSubscription<KubeMQEventReceive> | undefined;
@@ -29,15 +31,21 @@ export class GapFill {
 
   constructor(
     private readonly connection: KubeMQConnection,
-    private readonly target: { channel: string; clientId: string; to: bigint },
+    private readonly target: { channel: string; clientId: string; to: bigint | undefined },
     /** The last sequence seen so far: the fill (re)starts right after it. */
     private readonly lastSeen: () => bigint,
     private readonly handlers: GapFillHandlers,
   ) {}
 
-  /** The last sequence of the gap. */
-  get to(): bigint {
+  /** The last sequence of the gap (undefined: not known yet). */
+  get to(): bigint | undefined {
     return this.target.to;
+  }
+
+  /** The gap ends at `to`: the fill is done once it got there. */
+  endAt(to: bigint): void {
+    this.target.to = to;
+    if (this.lastSeen() >= to) this.finish();
   }
 
   /** Opens (or re-opens) the fill's subscription. */
@@ -77,12 +85,14 @@ export class GapFill {
   private onMessage(event: KubeMQEventReceive): void {
     if (this.over) return;
     const sequence = BigInt(event.Sequence);
-    if (sequence <= this.target.to) this.handlers.onEvent(event);
+    const { to } = this.target;
+    if (to === undefined || sequence <= to) this.handlers.onEvent(event);
     // Past the gap: the rest is the live subscription's.
-    if (sequence >= this.target.to) this.finish();
+    if (to !== undefined && sequence >= to) this.finish();
   }
 
-  private finish(error?: KubeMQError): void {
+  /** Ends the fill and reports it. */
+  finish(error?: KubeMQError): void {
     if (this.over) return;
     this.cancel();
     this.handlers.onDone(error);

@@ -105,8 +105,8 @@ export class StoredEventsReader {
   resume(): void {
     if (this.stopped || !this.paused) return;
     this.paused = false;
-    if (this.fill) this.fill.start();
-    else this.openLive();
+    this.fill?.start();
+    this.openLive();
   }
 
   /**
@@ -117,8 +117,14 @@ export class StoredEventsReader {
   stop(): Promise<void> {
     this.stopped = true;
     this.closeLive();
-    if (!this.fill) return Promise.resolve();
-    if (this.paused) this.fill.start();
+    const fill = this.fill;
+    if (!fill) return Promise.resolve();
+    if (fill.to === undefined) {
+      // Nothing received waits behind it: what it has not read yet was never ours.
+      this.endFill();
+      return Promise.resolve();
+    }
+    fill.start();
     return new Promise((resolve) => (this.settle = resolve));
   }
 
@@ -135,10 +141,13 @@ export class StoredEventsReader {
   }
 
   private openLive(): void {
-    if (this.live) return;
+    if (this.live || this.stopped) return;
     const { connection } = this;
     this.live = connection.subscribe(
-      () => connection.openServerStream('SubscribeToEvents', this.subscribeRequest()),
+      () => {
+        this.catchUp();
+        return connection.openServerStream('SubscribeToEvents', this.subscribeRequest());
+      },
       {
         onMessage: (event) => this.onLive(event),
         onError: (error) => this.fail(error),
@@ -174,6 +183,19 @@ export class StoredEventsReader {
     };
   }
 
+  /**
+   * Each re-opening of an ungrouped subscription that already delivered:
+   * the durable subscription resumes after what the broker counted as
+   * delivered, which may be past what reached us — and if nothing newer is
+   * stored yet, it says nothing at all. So a fill reads on from the last
+   * sequence seen until the live stream shows where it resumed.
+   */
+  private catchUp(): void {
+    if (this.spec.group !== '' || this.lastSeen === 0n) return;
+    if (this.fill) this.fill.start();
+    else this.startFill(undefined);
+  }
+
   private onLive(event: KubeMQEventReceive): void {
     if (this.stopped) return;
     if (this.spec.group !== '') {
@@ -183,22 +205,35 @@ export class StoredEventsReader {
     this.sequence(event);
   }
 
-  /** Ungrouped: in order, once; a jump past the next sequence starts a gap fill. */
+  /** Ungrouped: in order, once; a jump past the next sequence is filled first. */
   private sequence(event: KubeMQEventReceive): void {
     const sequence = BigInt(event.Sequence);
     if (this.lastSeen > 0n && sequence <= this.lastSeen) return;
-    if (this.fill) {
+    const fill = this.fill;
+    if (fill) {
+      if (fill.to === undefined && sequence === this.lastSeen + 1n) {
+        // The live stream resumed right after what we have: no gap after all.
+        this.endFill();
+        this.accept(event, sequence);
+        return;
+      }
       const last = this.held[this.held.length - 1];
       if (last && sequence <= BigInt(last.Sequence)) return;
       this.held.push(event);
-      // Bound what waits behind the gap: stop the live stream until the fill is done.
-      if (this.held.length >= (this.spec.maxHeld ?? DEFAULT_MAX_HELD)) this.closeLive();
+      if (fill.to === undefined) {
+        this.gapNotice(sequence - 1n);
+        fill.endAt(sequence - 1n);
+      } else if (this.held.length >= (this.spec.maxHeld ?? DEFAULT_MAX_HELD)) {
+        // Bound what waits behind the gap: stop the live stream until the fill is done.
+        this.closeLive();
+      }
       return;
     }
     if (this.lastSeen === 0n || sequence === this.lastSeen + 1n) {
       this.accept(event, sequence);
       return;
     }
+    this.gapNotice(sequence - 1n);
     this.startFill(sequence - 1n);
     this.held.push(event);
   }
@@ -220,22 +255,34 @@ export class StoredEventsReader {
     this.handlers.onEvent(event);
   }
 
-  private startFill(to: bigint): void {
+  private gapNotice(to: bigint): void {
     const from = this.lastSeen + 1n;
+    if (to < from) return;
     this.handlers.onNotice(
       'log',
       `events-store "${this.spec.channel}" (ClientID ${this.spec.clientId}): the broker resumed after sequence ${to}; reading ${from}-${to} again`,
     );
-    this.fill = new GapFill(
+  }
+
+  private startFill(to: bigint | undefined): void {
+    const from = this.lastSeen + 1n;
+    const fill = new GapFill(
       this.connection,
       { channel: this.spec.channel, clientId: this.spec.clientId, to },
       () => this.lastSeen,
       {
         onEvent: (event) => this.onFilled(event),
-        onDone: (error) => this.fillDone(from, to, error),
+        onDone: (error) => this.fillDone(fill, from, error),
       },
     );
-    if (!this.paused || this.stopped) this.fill.start();
+    this.fill = fill;
+    if (!this.paused || this.stopped) fill.start();
+  }
+
+  private endFill(): void {
+    const fill = this.fill;
+    this.fill = undefined;
+    fill?.cancel();
   }
 
   private onFilled(event: KubeMQEventReceive): void {
@@ -250,14 +297,16 @@ export class StoredEventsReader {
     this.accept(event, sequence);
   }
 
-  private fillDone(from: bigint, to: bigint, error?: KubeMQError): void {
+  private fillDone(fill: GapFill, from: bigint, error?: KubeMQError): void {
+    if (this.fill !== fill) return;
     this.fill = undefined;
+    const to = fill.to;
     if (error) {
       this.handlers.onNotice(
         'warn',
-        `events-store "${this.spec.channel}": could not read sequences ${from}-${to} again (${error.message}); carrying on without them`,
+        `events-store "${this.spec.channel}": could not read sequences ${from}-${to ?? ''} again (${error.message}); carrying on without them`,
       );
-      if (this.lastSeen < to) this.lastSeen = to;
+      if (to !== undefined && this.lastSeen < to) this.lastSeen = to;
     }
     const held = this.held;
     this.held = [];
