@@ -25,6 +25,7 @@ export {
 export { KUBEMQ_TRANSPORT, KubeMQStatus, type KubeMQEvents } from './constants';
 export { KubeMQConnection } from './kubemq/connection';
 export type { KubeMQConnectionOptions } from './kubemq/connection-options';
+export type { KubeMQTlsOptions } from './kubemq/tls';
 export { KubeMQError } from './kubemq/kubemq-error';
 export { KubeMQErrorText } from './kubemq/errors';
 export {
@@ -43,6 +44,21 @@ export type {
   PingResult,
   Tags,
 } from './kubemq/messages';
-export { RequestType, SubscribeType, EventsStoreType } from './kubemq/messages';
+export {
+  RequestType,
+  SubscribeType,
+  EventsStoreType,
+  makeRequest,
+  makeResponse,
+  makeEvent,
+  makeSubscribe,
+} from './kubemq/messages';
+export * from './kubemq/queues/queue-messages';
+export {
+  kubemqServiceDefinition,
+  KUBEMQ_MAX_MESSAGE_BYTES,
+  KUBEMQ_SERVICE_NAME,
+  type KubeMQMethodName,
+} from './kubemq/proto';
 export { BODY_FORMAT_TAG, encodeBody, decodeBody, type BodyFormat } from './serializers/body-codec';
 export { ERROR_TAG } from './errors/wire-error';

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { inspect } from 'node:util';
 import {
   ClientProxy,
   type MsPattern,
@@ -23,6 +24,7 @@ import {
 import { emissionKindOf, PUBLISHERS } from './publishers';
 import { encodeRequest } from './request-encoder';
 import { decodeResponse, describeRequestError } from './response-decoder';
+import { redactedOptions } from '../kubemq/redact';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -53,6 +55,11 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     super();
     this.events.on('error', () => undefined);
     this.timeout = options?.timeout ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** Shown without the token, key or certificate contents (they never reach logs). */
+  [inspect.custom](): string {
+    return `ClientKubeMQ ${inspect(redactedOptions(this.options))}`;
   }
 
   /**

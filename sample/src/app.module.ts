@@ -1,6 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ClientsModule } from '@nestjs/microservices';
+import { TerminusModule } from '@nestjs/terminus';
 import { ClientKubeMQ } from 'nestjs-kubemq';
+import { KubeMQHealthIndicator } from 'nestjs-kubemq/health';
+import { HealthController } from './health.controller';
 import { HelloController } from './hello.controller';
 import { HttpController, KUBEMQ_CLIENT } from './http.controller';
 
@@ -29,8 +32,10 @@ export class AppModule {
             },
           },
         ]),
+        TerminusModule,
       ],
-      controllers: [HelloController, HttpController],
+      providers: [KubeMQHealthIndicator],
+      controllers: [HelloController, HttpController, HealthController],
     };
   }
 }

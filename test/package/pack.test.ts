@@ -63,6 +63,8 @@ const REQUIRED_IN_TARBALL = [
   'dist/index.d.ts',
   'dist/testing/index.js',
   'dist/testing/index.d.ts',
+  'dist/health/index.js',
+  'dist/health/index.d.ts',
   'protos/kubemq.proto',
   'dist/cli/main.js',
 ];
@@ -248,7 +250,7 @@ describe('npm package', () => {
       'dist/ is CommonJS: package must not be "type": "module"',
     );
     const exp = pkg.exports ?? {};
-    for (const entry of ['.', './testing']) {
+    for (const entry of ['.', './testing', './health']) {
       const target = exp[entry];
       assert.ok(
         target && typeof target === 'object',

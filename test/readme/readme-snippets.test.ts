@@ -54,6 +54,9 @@ describe('README snippets', () => {
       '@EventPattern',
       'ClientsModule.register',
       'KubeMQTestBroker.start',
+      'ClientsModule.registerAsync',
+      'AsyncMicroserviceOptions',
+      'KubeMQHealthIndicator',
     ]) {
       assert.ok(all.includes(needle), `README shows ${needle}`);
     }

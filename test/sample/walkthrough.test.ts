@@ -159,6 +159,25 @@ describe('npm run sample: the hello-command walkthrough', { timeout: 300_000 }, 
     });
   });
 
+  it("the sample's health endpoints: liveness, and readiness through KubeMQ (Terminus)", async () => {
+    const live = await get(`${http}/health/live`);
+    assert.equal(live.status, 200, live.text);
+    const ready = await get(`${http}/health/kubemq`);
+    assert.equal(ready.status, 200, ready.text);
+    const body = ready.json as {
+      status: string;
+      info: { kubemq: { status: string; address: string; version: string; query: object } };
+    };
+    assert.equal(body.status, 'ok');
+    assert.equal(body.info.kubemq.status, 'up');
+    assert.equal(body.info.kubemq.address, grpc);
+    assert.equal(typeof body.info.kubemq.version, 'string');
+    assert.equal(
+      (body.info.kubemq.query as { channel: string }).channel,
+      'nestjs-kubemq-sample.health',
+    );
+  });
+
   it('the CLI sends a command and a query to the sample and prints the responses', async () => {
     // Exactly as the README has it (the package's bin, through npx), with KUBEMQ_ADDRESS set.
     const command = await runCli(
