@@ -6,6 +6,9 @@ import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import {
+  EventsStoreType,
+  makeSubscribe,
+  SubscribeType,
   KubeMQConnection,
   KubeMQError,
   ServerKubeMQ,
@@ -14,7 +17,6 @@ import {
   type KubeMQContext,
   type KubeMQHandlerExtras,
 } from '../../lib';
-import { EventsStoreType, makeSubscribe, SubscribeType } from '../../lib/kubemq/messages';
 import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
 import { HandledLog } from '../support/events-store';
 import { connectedClient, delay, moduleWith, startMicroservice } from '../support/nest';

@@ -5,12 +5,14 @@ import { Controller, type INestMicroservice } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { lastValueFrom, map, timer } from 'rxjs';
 import {
+  EventsStoreType,
   KubeMQConnection,
   KubeMQRecordBuilder,
+  makeSubscribe,
+  SubscribeType,
   type ClientKubeMQ,
   type KubeMQContext,
 } from '../../lib';
-import { makeSubscribe, SubscribeType, EventsStoreType } from '../../lib/kubemq/messages';
 import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
 import {
   CapturingLogger,
@@ -104,17 +106,17 @@ function startsController() {
     }
 
     @EventPattern(ch.failing, { type: 'events-store', start: 'first' })
-    failing(@Payload() data: { n: number }, @Ctx() ctx: KubeMQContext) {
+    failing(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
       log.record('failing', data, ctx);
-      if (data.n === 2) throw new Error('cannot handle order 2');
+      if ((data as { n: number }).n === 2) throw new Error('cannot handle order 2');
     }
 
     @EventPattern(ch.observable, { type: 'events-store', start: 'first' })
-    observable(@Payload() data: { n: number }, @Ctx() ctx: KubeMQContext) {
+    observable(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
       const start = Date.now();
       return timer(30).pipe(
         map(() => {
-          observableSpans.push({ n: data.n, start, end: Date.now() });
+          observableSpans.push({ n: (data as { n: number }).n, start, end: Date.now() });
           log.record('observable', data, ctx);
         }),
       );

@@ -11,6 +11,11 @@ export interface GapFillHandlers {
   onEvent(event: KubeMQEventReceive): void;
   /** The gap is read (or cannot be: `error`). The fill is over. */
   onDone(error?: KubeMQError): void;
+  /**
+   * The next event (the one after the last seen) is larger than the
+   * connection accepts: skip it, or the fill would read it again forever.
+   */
+  onOversized(error: KubeMQError): void;
 }
 
 /**
@@ -65,6 +70,8 @@ export class GapFill {
       {
         onMessage: (event) => this.onMessage(event),
         onError: (error) => this.finish(error),
+        // Called before the stream is opened again (from the sequence after the last seen).
+        onOversized: (error) => this.handlers.onOversized(error),
       },
     );
   }

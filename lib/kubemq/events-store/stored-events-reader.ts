@@ -40,6 +40,11 @@ export interface StoredEventsHandlers {
   onReconnect(): void;
   /** Something worth a line in the log. */
   onNotice(level: 'log' | 'warn', message: string): void;
+  /**
+   * An event larger than the connection accepts (`maxMessageBytes`) was
+   * dropped: `sequence` when known (ungrouped), undefined in a group.
+   */
+  onOversized(error: KubeMQError, sequence: bigint | undefined): void;
 }
 
 const DEFAULT_MAX_HELD = 10_000;
@@ -153,6 +158,10 @@ export class StoredEventsReader {
         onError: (error) => this.fail(error),
         onDisconnect: (error, retryInMs) => this.onDrop(error, retryInMs),
         onReconnect: () => this.onBack(),
+        // Ungrouped, the catch-up fill of the re-opened stream meets it again, and skips it.
+        onOversized: (error) => {
+          if (this.spec.group !== '') this.handlers.onOversized(error, undefined);
+        },
       },
     );
   }
@@ -273,6 +282,12 @@ export class StoredEventsReader {
       {
         onEvent: (event) => this.onFilled(event),
         onDone: (error) => this.fillDone(fill, from, error),
+        onOversized: (error) => {
+          // A fill reads in order from the sequence after the last seen: that is the one.
+          this.lastSeen += 1n;
+          this.handlers.onOversized(error, this.lastSeen);
+          if (fill.to !== undefined && this.lastSeen >= fill.to) fill.finish();
+        },
       },
     );
     this.fill = fill;

@@ -1,6 +1,7 @@
 import { KubeMQContext } from '../../ctx-host/kubemq.context';
 import { StoredEventsReader } from '../../kubemq/events-store/stored-events-reader';
 import { subscriberClientId } from '../../kubemq/events-store/subscriber-id';
+import { KubeMQError } from '../../kubemq/kubemq-error';
 import { type KubeMQEventReceive } from '../../kubemq/messages';
 import { bodyFormatOf, decodeBody } from '../../serializers/body-codec';
 import { type ConsumerHost, type ConsumerKind, type KubeMQConsumer } from '../consumer';
@@ -63,6 +64,12 @@ class EventsStoreConsumer implements KubeMQConsumer {
         onError: (error) => lifecycle.onError?.(error),
         onDisconnect: (error, retryInMs) => lifecycle.onDisconnect?.(error, retryInMs),
         onReconnect: () => lifecycle.onReconnect?.(),
+        onOversized: (error, sequence) =>
+          lifecycle.onOversized?.(
+            sequence === undefined
+              ? error
+              : new KubeMQError(`sequence ${sequence}: ${error.message}`, error.grpcCode),
+          ),
         onNotice: (level, message) =>
           level === 'warn' ? host.logger.warn(message) : host.logger.log(message),
       },
