@@ -7,6 +7,8 @@ import {
   type KubeMQRecordOptions,
 } from '../../record-builders/kubemq.record-builder';
 import { emitFailure } from '../events/event-publisher';
+import { storeChannelError } from '../../kubemq/events-store/store-channel';
+import { encodeEvent } from '../request-encoder';
 import { checkStored, encodeStoredEvent } from './events-store-publisher';
 
 /** What `storeEvent()` / `storeEvents()` emit for each event KubeMQ stored. */
@@ -69,26 +71,23 @@ export async function storeMany(
     throw new KubeMQError(`storeEvents("${channel}", items): items must be an array`);
   }
   const timeout = options.timeout ?? defaultTimeout;
-  const events = items.map(
-    (item) =>
-      encodeStoredEvent(
-        channel,
-        new KubeMQRecord(item, { ...options, type: 'events-store' }),
-        connection.clientId,
-      ).event,
-  );
-  const stream = streamOf(connection);
-  const settled = await Promise.allSettled(events.map((event) => stream.send(event, timeout)));
+  // The channel is checked once; each item's body (and emptiness) by encodeEvent.
+  const problem = storeChannelError(channel);
+  if (problem) {
+    throw new KubeMQError(`Cannot store an event on KubeMQ channel "${channel}": ${problem}`);
+  }
+  const events = items.map((item) => {
+    const { event } = encodeEvent(channel, new KubeMQRecord(item, options), connection.clientId);
+    event.Store = true;
+    return event;
+  });
+  const outcomes = await streamOf(connection).sendMany(events, timeout);
   const failures: string[] = [];
   const stored: KubeMQStoredEvent[] = [];
-  settled.forEach((outcome, index) => {
-    if (outcome.status === 'rejected') {
-      failures.push(`#${index}: ${(outcome.reason as Error).message}`);
-    } else if (!outcome.value.Sent) {
-      failures.push(`#${index}: ${outcome.value.Error}`);
-    } else {
-      stored.push({ eventId: outcome.value.EventID, channel });
-    }
+  outcomes.forEach((outcome, index) => {
+    if (outcome instanceof KubeMQError) failures.push(`#${index}: ${outcome.message}`);
+    else if (!outcome.Sent) failures.push(`#${index}: ${outcome.Error}`);
+    else stored.push({ eventId: outcome.EventID, channel });
   });
   if (failures.length > 0) {
     const shown = failures.slice(0, 3).join('; ');

@@ -4,9 +4,11 @@ import { type KubeMQConnection } from '../connection';
 import { KubeMQError } from '../kubemq-error';
 import { type KubeMQEvent, type KubeMQResult } from '../messages';
 
+/** Settles one written event: its Result, or why none will come. */
+type Settle = (error: KubeMQError | undefined, result?: KubeMQResult) => void;
+
 interface Pending {
-  resolve(result: KubeMQResult): void;
-  reject(error: KubeMQError): void;
+  settle: Settle;
   deadline: number;
 }
 
@@ -43,33 +45,65 @@ export class EventsStream {
    * came within `timeoutMs`.
    */
   send(event: KubeMQEvent, timeoutMs: number): Promise<KubeMQResult> {
+    return new Promise((resolve, reject) => {
+      this.write(event, Date.now() + timeoutMs, (error, result) =>
+        error ? reject(error) : resolve(result!),
+      );
+    });
+  }
+
+  /**
+   * {@link send} for many events, written in order; resolves once every one
+   * is settled, with a Result or the error that ended its wait, per event.
+   */
+  sendMany(
+    events: readonly KubeMQEvent[],
+    timeoutMs: number,
+  ): Promise<Array<KubeMQResult | KubeMQError>> {
+    const outcomes = new Array<KubeMQResult | KubeMQError>(events.length);
+    if (events.length === 0) return Promise.resolve(outcomes);
+    return new Promise((resolve) => {
+      let left = events.length;
+      const deadline = Date.now() + timeoutMs;
+      events.forEach((event, index) =>
+        this.write(event, deadline, (error, result) => {
+          outcomes[index] = error ?? result!;
+          left -= 1;
+          if (left === 0) resolve(outcomes);
+        }),
+      );
+    });
+  }
+
+  private write(event: KubeMQEvent, deadline: number, settle: Settle): void {
     if (!event.Store) {
-      return Promise.reject(new KubeMQError('EventsStream sends stored events only (Store: true)'));
+      settle(new KubeMQError('EventsStream sends stored events only (Store: true)'));
+      return;
     }
     if (this.closed || this.connection.isClosed) {
-      return Promise.reject(
+      settle(
         new KubeMQError(
           `KubeMQ connection to ${this.connection.address} is closed`,
           GrpcStatus.UNAVAILABLE,
         ),
       );
+      return;
     }
     const id = event.EventID || `${this.idPrefix}-${(this.nextId += 1)}`;
     if (this.pending.has(id)) {
-      return Promise.reject(new KubeMQError(`Event ${id} is already waiting for its Result`));
+      settle(new KubeMQError(`Event ${id} is already waiting for its Result`));
+      return;
     }
-    return new Promise<KubeMQResult>((resolve, reject) => {
-      let stream: EventsDuplex;
-      try {
-        stream = this.open();
-      } catch (error) {
-        reject(KubeMQError.fromGrpc(error as Error));
-        return;
-      }
-      this.pending.set(id, { resolve, reject, deadline: Date.now() + timeoutMs });
-      this.armTimer();
-      stream.write(event.EventID === id ? event : { ...event, EventID: id });
-    });
+    let stream: EventsDuplex;
+    try {
+      stream = this.open();
+    } catch (error) {
+      settle(KubeMQError.fromGrpc(error as Error));
+      return;
+    }
+    this.pending.set(id, { settle, deadline });
+    this.armTimer();
+    stream.write(event.EventID === id ? event : { ...event, EventID: id });
   }
 
   /** Fails what waits and ends the stream. The connection owner calls it before closing. */
@@ -105,7 +139,7 @@ export class EventsStream {
     const entry = this.pending.get(id);
     if (!entry) return;
     this.pending.delete(id);
-    entry.resolve(result);
+    entry.settle(undefined, result);
   }
 
   /** One timer, for the oldest event: answers come in order, so a late one means a stalled stream. */
@@ -145,6 +179,6 @@ export class EventsStream {
     this.timer = undefined;
     const entries = [...this.pending.values()];
     this.pending.clear();
-    for (const entry of entries) entry.reject(error);
+    for (const entry of entries) entry.settle(error);
   }
 }
