@@ -51,4 +51,13 @@ export interface KubeMQHandlerExtras {
    * Default 10000. Grouped subscriptions do not pause.
    */
   maxBuffered?: number;
+  /**
+   * Events store, without a group: returns the last sequence this handler
+   * finished, from the application's own storage (saved with the handler's
+   * writes, from `ctx.getSequence()`), when the server starts. The handler
+   * then gets exactly the events after it, whatever KubeMQ counted as
+   * delivered before a restart; `start` no longer applies once it returns
+   * a sequence. Return `undefined` (nothing handled yet) to use `start`.
+   */
+  resumeAfter?: () => number | undefined | null | Promise<number | undefined | null>;
 }

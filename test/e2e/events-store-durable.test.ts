@@ -120,6 +120,43 @@ describe('events store: durable resume, groups, shutdown', () => {
     assertExactly(log.sequences(channel, 'run2'), [41, 42], 'after the restart');
   });
 
+  it('with resumeAfter, an app closed in the middle of a replay resumes right after the last event it handled', async () => {
+    const channel = uniqueChannel('es-cursor');
+    const id = clientId('cursor');
+    const log = new HandledLog();
+    // The application's own record of where it is (a database row in real life).
+    let cursor: number | undefined;
+    const cursorApp = (by: string) => {
+      @Controller()
+      class Handler {
+        @EventPattern(channel, { type: 'events-store', start: 'first', resumeAfter: () => cursor })
+        handle(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+          log.record(by, data, ctx);
+          cursor = ctx.getSequence();
+        }
+      }
+      return moduleWith({ controllers: [Handler] });
+    };
+    for (let from = 1; from <= 6000; from += 1000)
+      await storeRange(client, channel, from, from + 999);
+    const first = await startStoreApp(cursorApp('run1'), { address: broker.address, clientId: id });
+    await waitUntil(
+      () => log.of(channel).length >= 1000,
+      15_000,
+      () => '1000 events handled',
+    );
+    await first.app.close();
+    const handledFirst = log.of(channel).length;
+    const second = await startStoreApp(cursorApp('run2'), {
+      address: broker.address,
+      clientId: id,
+    });
+    apps.push(second.app);
+    await log.waitFor(channel, 6000, 30_000);
+    assertExactly(log.sequences(channel, 'run1'), range(handledFirst), 'first run');
+    assertExactly(log.sequences(channel, 'run2'), range(handledFirst + 1, 6000), 'second run');
+  });
+
   it('two servers in one group: each stored event is handled once', async () => {
     const channel = uniqueChannel('es-group');
     const group = uniqueChannel('es-workers');

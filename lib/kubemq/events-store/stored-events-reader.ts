@@ -90,8 +90,18 @@ export class StoredEventsReader {
     return this.fill !== undefined;
   }
 
-  /** Opens the subscription. */
-  start(): void {
+  /**
+   * Opens the subscription. `after`: the last sequence the application
+   * already handled (kept on its side); the reader then starts right after
+   * it whatever KubeMQ's durable position is — skipping what the broker
+   * sends again, reading what it took but never sent — and `start` no
+   * longer applies. Ungrouped subscriptions only.
+   */
+  start(after?: bigint): void {
+    if (after !== undefined && after > 0n && this.spec.group === '') {
+      this.lastSeen = after;
+      this.notBefore = undefined;
+    }
     if (!this.stopped && !this.paused) this.openLive();
   }
 

@@ -6,7 +6,7 @@ import { type KubeMQEventReceive } from '../../kubemq/messages';
 import { bodyFormatOf, decodeBody } from '../../serializers/body-codec';
 import { type ConsumerHost, type ConsumerKind, type KubeMQConsumer } from '../consumer';
 import { type PlannedSubscription } from '../subscription-plan';
-import { eventsStoreOptions } from './events-store-options';
+import { eventsStoreOptions, type ResumeAfter } from './events-store-options';
 import { OrderedDispatcher } from './ordered-dispatcher';
 
 interface Received {
@@ -74,7 +74,28 @@ class EventsStoreConsumer implements KubeMQConsumer {
           level === 'warn' ? host.logger.warn(message) : host.logger.log(message),
       },
     );
-    this.reader.start();
+    if (options.resumeAfter) void this.startAfter(options.resumeAfter);
+    else this.reader.start();
+  }
+
+  /** Asks the application where it stopped, then starts right after it. */
+  private async startAfter(resumeAfter: ResumeAfter): Promise<void> {
+    let after: bigint | undefined;
+    try {
+      const value = await resumeAfter();
+      if (value !== undefined && value !== null) {
+        if (!Number.isSafeInteger(value) || value < 0) {
+          throw new KubeMQError(`it returned ${JSON.stringify(value)}, not a sequence (0 or more)`);
+        }
+        after = BigInt(value);
+      }
+    } catch (error) {
+      this.host.reportError(
+        `resumeAfter() of @EventPattern('${this.entry.channel}') failed; resuming where KubeMQ counts this subscription`,
+        error,
+      );
+    }
+    this.reader.start(after);
   }
 
   /** No new events; what was received is still handled (the server drains it within gracePeriod). */

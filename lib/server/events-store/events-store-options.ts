@@ -10,11 +10,16 @@ export interface EventsStoreHandlerOptions {
   concurrency: number;
   /** Received events waiting for a handler before reading pauses. */
   maxBuffered: number;
+  /** The application's own record of the last sequence it handled (see the extras). */
+  resumeAfter: ResumeAfter | undefined;
 }
+
+/** `resumeAfter`: the last sequence the application handled, from its own storage. */
+export type ResumeAfter = () => number | undefined | null | Promise<number | undefined | null>;
 
 export const DEFAULT_MAX_BUFFERED = 10_000;
 
-const KNOWN_EXTRAS = ['type', 'group', 'start', 'concurrency', 'maxBuffered'];
+const KNOWN_EXTRAS = ['type', 'group', 'start', 'concurrency', 'maxBuffered', 'resumeAfter'];
 
 /**
  * Checks an events-store handler's channel and extras. Throws a KubeMQError
@@ -37,7 +42,23 @@ export function eventsStoreOptions(entry: PlannedSubscription): EventsStoreHandl
   if (startProblem) throw refuse(startProblem);
   const concurrency = wholeNumber(extras.concurrency, 1, 'concurrency', refuse);
   const maxBuffered = wholeNumber(extras.maxBuffered, DEFAULT_MAX_BUFFERED, 'maxBuffered', refuse);
-  return { start: extras.start as EventsStoreStart | undefined, concurrency, maxBuffered };
+  const resumeAfter = extras.resumeAfter;
+  if (resumeAfter !== undefined && typeof resumeAfter !== 'function') {
+    throw refuse(
+      `resumeAfter must be a function returning the last handled sequence, got ${JSON.stringify(resumeAfter)}`,
+    );
+  }
+  if (resumeAfter !== undefined && entry.group !== '') {
+    throw refuse(
+      `resumeAfter cannot be used with a group (its members share the channel's sequence)`,
+    );
+  }
+  return {
+    start: extras.start as EventsStoreStart | undefined,
+    concurrency,
+    maxBuffered,
+    resumeAfter: resumeAfter as ResumeAfter | undefined,
+  };
 }
 
 function wholeNumber(
@@ -59,7 +80,7 @@ function wholeNumber(
  */
 export function refuseEventsStoreExtras(entry: PlannedSubscription): void {
   const extras = entry.extras as Record<string, unknown>;
-  const misplaced = ['start', 'concurrency', 'maxBuffered'].filter(
+  const misplaced = ['start', 'concurrency', 'maxBuffered', 'resumeAfter'].filter(
     (key) => extras[key] !== undefined,
   );
   if (misplaced.length > 0) {
