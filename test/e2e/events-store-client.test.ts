@@ -26,35 +26,36 @@ const ch = {
 const log = new HandledLog();
 const ids: Record<string, string[]> = {};
 
-function record(by: string, data: unknown, ctx: KubeMQContext) {
+function record(by: string, data: unknown, ctx: unknown) {
   log.record(by, data, ctx);
-  (ids[ctx.getChannel()] ??= []).push(ctx.getRequestId());
+  const context = ctx as KubeMQContext;
+  (ids[context.getChannel()] ??= []).push(context.getRequestId());
 }
 
 @Controller()
 class StoreHandlers {
   @EventPattern(ch.emitted, { type: 'events-store', start: 'first' })
-  emitted(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+  emitted(@Payload() data: unknown, @Ctx() ctx: unknown) {
     record('store', data, ctx);
   }
 
   @EventPattern(ch.helper, { type: 'events-store', start: 'first' })
-  helper(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+  helper(@Payload() data: unknown, @Ctx() ctx: unknown) {
     record('store', data, ctx);
   }
 
   @EventPattern(ch.many, { type: 'events-store', start: 'first' })
-  many(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+  many(@Payload() data: unknown, @Ctx() ctx: unknown) {
     record('store', data, ctx);
   }
 
   @EventPattern(ch.refused, { type: 'events-store', start: 'first' })
-  refused(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+  refused(@Payload() data: unknown, @Ctx() ctx: unknown) {
     record('store', data, ctx);
   }
 
   @EventPattern(ch.plain, { type: 'events-store', start: 'first' })
-  plainStore(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+  plainStore(@Payload() data: unknown, @Ctx() ctx: unknown) {
     record('store', data, ctx);
   }
 }
@@ -62,7 +63,7 @@ class StoreHandlers {
 @Controller()
 class PlainHandlers {
   @EventPattern(ch.plain)
-  plain(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+  plain(@Payload() data: unknown, @Ctx() ctx: unknown) {
     record('plain', data, ctx);
   }
 }

@@ -14,7 +14,6 @@ import {
   ServerKubeMQ,
   subscriberClientId,
   type ClientKubeMQ,
-  type KubeMQContext,
   type KubeMQHandlerExtras,
 } from '../../lib';
 import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
@@ -26,7 +25,7 @@ function oneHandler(channel: string, extras: Record<string, unknown>): Type<unkn
   @Controller()
   class One {
     @EventPattern(channel, extras as KubeMQHandlerExtras)
-    handle() {
+    handle(@Payload() _data: unknown) {
       return undefined;
     }
   }
@@ -152,12 +151,12 @@ describe('events-store subscriptions: one stable ClientID each', () => {
   @Controller()
   class TwoHandlers {
     @EventPattern(a, { type: 'events-store', start: 'first' })
-    first(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+    first(@Payload() data: unknown, @Ctx() ctx: unknown) {
       log.record('a', data, ctx);
     }
 
     @EventPattern(b, { type: 'events-store', start: 'first', group: 'workers' })
-    second(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+    second(@Payload() data: unknown, @Ctx() ctx: unknown) {
       log.record('b', data, ctx);
     }
   }

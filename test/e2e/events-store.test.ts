@@ -62,33 +62,33 @@ function startsController() {
   @Controller()
   class Starts {
     @EventPattern(ch.context, { type: 'events-store', start: 'first' })
-    context(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
-      contexts.push(ctx);
+    context(@Payload() data: unknown, @Ctx() ctx: unknown) {
+      contexts.push(ctx as KubeMQContext);
       log.record('context', data, ctx);
     }
 
     @EventPattern(ch.newOnly, { type: 'events-store' })
-    newOnly(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+    newOnly(@Payload() data: unknown, @Ctx() ctx: unknown) {
       log.record('new', data, ctx);
     }
 
     @EventPattern(ch.first, { type: 'events-store', start: 'first' })
-    first(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+    first(@Payload() data: unknown, @Ctx() ctx: unknown) {
       log.record('first', data, ctx);
     }
 
     @EventPattern(ch.last, { type: 'events-store', start: 'last' })
-    last(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+    last(@Payload() data: unknown, @Ctx() ctx: unknown) {
       log.record('last', data, ctx);
     }
 
     @EventPattern(ch.sequence, { type: 'events-store', start: { sequence: 3 } })
-    sequence(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+    sequence(@Payload() data: unknown, @Ctx() ctx: unknown) {
       log.record('sequence', data, ctx);
     }
 
     @EventPattern(ch.time, { type: 'events-store', start: { time: starts.time! } })
-    time(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+    time(@Payload() data: unknown, @Ctx() ctx: unknown) {
       log.record('time', data, ctx);
     }
 
@@ -96,23 +96,23 @@ function startsController() {
       type: 'events-store',
       start: { time: starts.timeExact! },
     })
-    timeExact(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+    timeExact(@Payload() data: unknown, @Ctx() ctx: unknown) {
       log.record('timeExact', data, ctx);
     }
 
     @EventPattern(ch.delta, { type: 'events-store', start: { timeDelta: 2 } })
-    delta(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+    delta(@Payload() data: unknown, @Ctx() ctx: unknown) {
       log.record('delta', data, ctx);
     }
 
     @EventPattern(ch.failing, { type: 'events-store', start: 'first' })
-    failing(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+    failing(@Payload() data: unknown, @Ctx() ctx: unknown) {
       log.record('failing', data, ctx);
       if ((data as { n: number }).n === 2) throw new Error('cannot handle order 2');
     }
 
     @EventPattern(ch.observable, { type: 'events-store', start: 'first' })
-    observable(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+    observable(@Payload() data: unknown, @Ctx() ctx: unknown) {
       const start = Date.now();
       return timer(30).pipe(
         map(() => {
@@ -123,7 +123,7 @@ function startsController() {
     }
 
     @EventPattern(ch.concurrent, { type: 'events-store', start: 'first', concurrency: 3 })
-    async concurrent(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+    async concurrent(@Payload() data: unknown, @Ctx() ctx: unknown) {
       running.now += 1;
       running.max = Math.max(running.max, running.now);
       await delay(60);

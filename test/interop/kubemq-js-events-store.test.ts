@@ -18,9 +18,9 @@ const metadata: string[] = [];
 @Controller()
 class StoreHandler {
   @EventPattern(fromSdk, { type: 'events-store', start: 'first' })
-  handle(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+  handle(@Payload() data: unknown, @Ctx() ctx: unknown) {
     log.record('nest', data, ctx);
-    metadata.push(ctx.getMetadata());
+    metadata.push((ctx as KubeMQContext).getMetadata());
   }
 }
 

@@ -16,8 +16,18 @@ export interface Handled {
 export class HandledLog {
   readonly entries: Handled[] = [];
 
-  record(by: string, data: unknown, ctx: KubeMQContext): void {
-    this.entries.push({ by, channel: ctx.getChannel(), sequence: ctx.getSequence(), data });
+  /**
+   * Records what a handler saw. `ctx` is the handler's `@Ctx()`, typed
+   * `unknown` there: Nest 12 types @EventPattern handlers as `(data, ...args: unknown[])`.
+   */
+  record(by: string, data: unknown, ctx: unknown): void {
+    const context = ctx as KubeMQContext;
+    this.entries.push({
+      by,
+      channel: context.getChannel(),
+      sequence: context.getSequence(),
+      data,
+    });
   }
 
   of(channel: string, by?: string): Handled[] {
