@@ -6,7 +6,7 @@ import {
   type ReadPacket,
   type WritePacket,
 } from '@nestjs/microservices';
-import { catchError, connectable, defer, Observable, ReplaySubject, throwError } from 'rxjs';
+import { catchError, Observable, throwError } from 'rxjs';
 import { KubeMQStatus, type KubeMQEvents } from '../constants';
 import { KubeMQConnection } from '../kubemq/connection';
 import { KubeMQError } from '../kubemq/kubemq-error';
@@ -14,6 +14,7 @@ import { type KubeMQResult } from '../kubemq/messages';
 import { KubeMQRecord, type KubeMQRecordOptions } from '../record-builders/kubemq.record-builder';
 import { type KubeMQClientOptions, type KubeMQCommandResponse } from './client-kubemq.options';
 import { PendingRequests } from './pending-requests';
+import { published, publishFailure } from './published';
 import { packetMetadata } from './events/event-publisher';
 import {
   storeMany,
@@ -311,22 +312,4 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     const publish = PUBLISHERS[emissionKindOf(packet.data)];
     return (await publish({ connection, channel, packet, timeout: this.timeout })) as T;
   }
-}
-
-/** Runs `publish` at once and replays its outcome to every subscriber, early or late. */
-function published<T>(publish: () => Promise<T>): Observable<T> {
-  const source = connectable(defer(publish), {
-    connector: () => new ReplaySubject<T>(1),
-    resetOnDisconnect: false,
-  });
-  source.connect();
-  return source;
-}
-
-function publishFailure(channel: string, error: Error): KubeMQError {
-  return new KubeMQError(
-    `Cannot publish to KubeMQ channel "${channel}": ${error.message}`,
-    KubeMQError.grpcCodeOf(error),
-    { cause: error },
-  );
 }

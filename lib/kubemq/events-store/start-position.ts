@@ -52,11 +52,33 @@ export function startFields(start: EventsStoreStart | undefined): StartFields {
 }
 
 /**
- * For `{ time }`: the Unix ns before which delivered events are dropped (see
- * {@link START_AT_TIME_MARGIN_NS}); undefined for other starts.
+ * For `{ time }`: drops what KubeMQ delivers from before `time` (we asked for
+ * {@link START_AT_TIME_MARGIN_NS} earlier), until the first event passes.
+ * An event older than that margin means KubeMQ resumed a durable
+ * subscription and ignored the start: then nothing is dropped.
  */
-export function notBeforeNanos(start: EventsStoreStart | undefined): bigint | undefined {
-  return typeof start === 'object' && 'time' in start ? unixNanos(start.time) : undefined;
+export class StartTimeFilter {
+  private notBefore: bigint | undefined;
+
+  constructor(start: EventsStoreStart | undefined) {
+    this.notBefore =
+      typeof start === 'object' && 'time' in start ? unixNanos(start.time) : undefined;
+  }
+
+  /** The start no longer applies (the reader resumes from a known sequence). */
+  disable(): void {
+    this.notBefore = undefined;
+  }
+
+  /** False for an event to drop; the filter ends at the first event that passes. */
+  pass(timestampNanos: string): boolean {
+    if (this.notBefore === undefined) return true;
+    const timestamp = BigInt(timestampNanos);
+    const resumed = timestamp < this.notBefore - START_AT_TIME_MARGIN_NS;
+    if (!resumed && timestamp < this.notBefore) return false;
+    this.notBefore = undefined;
+    return true;
+  }
 }
 
 /** Fields asking to start right after `sequence` (a re-opened subscription resuming). */

@@ -1,17 +1,10 @@
 import { type KubeMQConnection } from '../connection';
-import { KubeMQErrorText } from '../errors';
-import { KubeMQError } from '../kubemq-error';
-import { makeSubscribe, SubscribeType, type KubeMQEventReceive } from '../messages';
-import { type StreamSubscription } from '../stream-subscription';
+import { type KubeMQError } from '../kubemq-error';
+import { type KubeMQEventReceive } from '../messages';
+import { DurableSubscription, durableSubscribe } from './durable-subscription';
 import { GapFill } from './gap-fill';
 import { RecentSequences } from './recent-sequences';
-import {
-  afterSequenceFields,
-  notBeforeNanos,
-  START_AT_TIME_MARGIN_NS,
-  startFields,
-  type EventsStoreStart,
-} from './start-position';
+import { StartTimeFilter, type EventsStoreStart } from './start-position';
 
 /** One events-store subscription: what to read, and as whom. */
 export interface StoredEventsSpec {
@@ -62,14 +55,12 @@ const DEFAULT_MAX_HELD = 10_000;
 export class StoredEventsReader {
   private lastSeen = 0n;
   private readonly recent = new RecentSequences();
-  private notBefore: bigint | undefined;
-  private live: StreamSubscription<KubeMQEventReceive> | undefined;
+  private readonly timeFilter: StartTimeFilter;
+  private readonly live: DurableSubscription;
   private fill: GapFill | undefined;
   private held: KubeMQEventReceive[] = [];
   private paused = false;
   private stopped = false;
-  private reportedDown = false;
-  private waitingForClientId = false;
   private settle: (() => void) | undefined;
 
   constructor(
@@ -77,17 +68,27 @@ export class StoredEventsReader {
     private readonly spec: StoredEventsSpec,
     private readonly handlers: StoredEventsHandlers,
   ) {
-    this.notBefore = notBeforeNanos(spec.start);
-  }
-
-  /** The last sequence handed on or deliberately skipped (0 before the first; not kept for groups). */
-  get lastSequence(): bigint {
-    return this.lastSeen;
-  }
-
-  /** True while the reader holds events back to fill a gap before them. */
-  get filling(): boolean {
-    return this.fill !== undefined;
+    this.timeFilter = new StartTimeFilter(spec.start);
+    this.live = new DurableSubscription(
+      connection,
+      spec,
+      () => durableSubscribe(spec, this.lastSeen),
+      {
+        onOpen: () => this.catchUp(),
+        onMessage: (event) => this.onLive(event),
+        onFatal: (error) => {
+          this.abort();
+          handlers.onError(error);
+        },
+        onDisconnect: (error, retryInMs) => handlers.onDisconnect(error, retryInMs),
+        onReconnect: () => handlers.onReconnect(),
+        onNotice: (level, message) => handlers.onNotice(level, message),
+        // Ungrouped, the catch-up fill of the re-opened stream meets it again, and skips it.
+        onOversized: (error) => {
+          if (spec.group !== '') handlers.onOversized(error, undefined);
+        },
+      },
+    );
   }
 
   /**
@@ -100,9 +101,9 @@ export class StoredEventsReader {
   start(after?: bigint): void {
     if (after !== undefined && after > 0n && this.spec.group === '') {
       this.lastSeen = after;
-      this.notBefore = undefined;
+      this.timeFilter.disable();
     }
-    if (!this.stopped && !this.paused) this.openLive();
+    if (!this.stopped && !this.paused) this.live.open();
   }
 
   /**
@@ -112,7 +113,7 @@ export class StoredEventsReader {
   pause(): void {
     if (this.stopped || this.paused || this.spec.group !== '') return;
     this.paused = true;
-    this.closeLive();
+    this.live.close();
     this.fill?.pause();
   }
 
@@ -121,7 +122,7 @@ export class StoredEventsReader {
     if (this.stopped || !this.paused) return;
     this.paused = false;
     this.fill?.start();
-    this.openLive();
+    this.live.open();
   }
 
   /**
@@ -131,7 +132,7 @@ export class StoredEventsReader {
    */
   stop(): Promise<void> {
     this.stopped = true;
-    this.closeLive();
+    this.live.close();
     const fill = this.fill;
     if (!fill) return Promise.resolve();
     if (fill.to === undefined) {
@@ -146,60 +147,13 @@ export class StoredEventsReader {
   /** Drops everything at once (after the grace period); returns how many held events it dropped. */
   abort(): number {
     this.stopped = true;
-    this.closeLive();
+    this.live.close();
     this.fill?.cancel();
     this.fill = undefined;
     const dropped = this.held.length;
     this.held = [];
     this.settle?.();
     return dropped;
-  }
-
-  private openLive(): void {
-    if (this.live || this.stopped) return;
-    const { connection } = this;
-    this.live = connection.subscribe(
-      () => {
-        this.catchUp();
-        return connection.openServerStream('SubscribeToEvents', this.subscribeRequest());
-      },
-      {
-        onMessage: (event) => this.onLive(event),
-        onError: (error) => this.fail(error),
-        onDisconnect: (error, retryInMs) => this.onDrop(error, retryInMs),
-        onReconnect: () => this.onBack(),
-        // Ungrouped, the catch-up fill of the re-opened stream meets it again, and skips it.
-        onOversized: (error) => {
-          if (this.spec.group !== '') this.handlers.onOversized(error, undefined);
-        },
-      },
-    );
-  }
-
-  private closeLive(): void {
-    const live = this.live;
-    this.live = undefined;
-    live?.cancel();
-  }
-
-  /**
-   * The Subscribe for each (re-)opening. A re-opened ungrouped subscription
-   * asks to start after the last sequence seen: KubeMQ ignores that for a
-   * ClientID it already knows (it resumes the durable subscription), but a
-   * broker that keeps no durable state then resumes at the right place too.
-   */
-  private subscribeRequest() {
-    const { spec } = this;
-    const resume = spec.group === '' && this.lastSeen > 0n;
-    return {
-      ...makeSubscribe({
-        SubscribeTypeData: SubscribeType.EventsStore,
-        ClientID: spec.clientId,
-        Channel: spec.channel,
-        Group: spec.group,
-      }),
-      ...(resume ? afterSequenceFields(this.lastSeen) : startFields(spec.start)),
-    };
   }
 
   /**
@@ -244,7 +198,7 @@ export class StoredEventsReader {
         fill.endAt(sequence - 1n);
       } else if (this.held.length >= (this.spec.maxHeld ?? DEFAULT_MAX_HELD)) {
         // Bound what waits behind the gap: stop the live stream until the fill is done.
-        this.closeLive();
+        this.live.close();
       }
       return;
     }
@@ -264,14 +218,7 @@ export class StoredEventsReader {
 
   /** Hands an event on, after the `{ time }` filter of a first subscription. */
   private hand(event: KubeMQEventReceive): void {
-    if (this.notBefore !== undefined) {
-      const timestamp = BigInt(event.Timestamp);
-      // Earlier than the margin we asked for: a resumed subscription, whose start KubeMQ ignored.
-      const resumed = timestamp < this.notBefore - START_AT_TIME_MARGIN_NS;
-      if (!resumed && timestamp < this.notBefore) return;
-      this.notBefore = undefined;
-    }
-    this.handlers.onEvent(event);
+    if (this.timeFilter.pass(event.Timestamp)) this.handlers.onEvent(event);
   }
 
   private gapNotice(to: bigint): void {
@@ -341,42 +288,6 @@ export class StoredEventsReader {
       this.settle?.();
       return;
     }
-    if (!this.paused) this.openLive();
-  }
-
-  private onDrop(error: KubeMQError, retryInMs: number): void {
-    if (error.message.includes(KubeMQErrorText.stanClientIdRegistered)) {
-      // Another subscription with this ClientID is still live: an instance
-      // with the same clientId, or our previous stream not yet released.
-      if (!this.waitingForClientId) {
-        this.waitingForClientId = true;
-        this.handlers.onNotice(
-          'warn',
-          `events-store "${this.spec.channel}": KubeMQ still has a live subscription with ClientID ${this.spec.clientId} (another instance with the same clientId, or a previous connection not yet released); retrying until it is free`,
-        );
-      }
-      return;
-    }
-    if (/^stan: (invalid|durable name)/.test(error.message)) {
-      this.closeLive();
-      this.fail(error);
-      return;
-    }
-    if (this.reportedDown) return;
-    this.reportedDown = true;
-    this.handlers.onDisconnect(error, retryInMs);
-  }
-
-  private onBack(): void {
-    this.waitingForClientId = false;
-    if (!this.reportedDown) return;
-    this.reportedDown = false;
-    this.handlers.onReconnect();
-  }
-
-  private fail(error: KubeMQError): void {
-    this.live = undefined;
-    this.abort();
-    this.handlers.onError(new KubeMQError(error.message, error.grpcCode, { cause: error }));
+    if (!this.paused) this.live.open();
   }
 }
