@@ -43,7 +43,8 @@ export class HandledLog {
     await waitUntil(
       () => this.of(channel).length >= count,
       timeoutMs,
-      () => `${count} events handled on ${channel} (got ${this.of(channel).length})`,
+      () =>
+        `${count} events handled on ${channel} (got ${JSON.stringify(this.of(channel).map((e) => [e.by, e.sequence]))})`,
     );
     await delay(settleMs);
   }
