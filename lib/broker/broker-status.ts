@@ -17,14 +17,3 @@ export const BROKER_STOPPED: CallStatus = {
   code: status.UNAVAILABLE,
   details: `${KubeMQErrorText.serverShutdown} (KubeMQTestBroker stopped)`,
 };
-
-/** UNIMPLEMENTED, naming the RPC or feature KubeMQTestBroker lacks. */
-export function notSupported(feature: string): CallStatus {
-  return {
-    code: status.UNIMPLEMENTED,
-    details: `KubeMQTestBroker does not support ${feature} yet; use a real KubeMQ server for it`,
-  };
-}
-
-/** The feature name used in the events-store refusals. */
-export const EVENTS_STORE_FEATURE = 'events store (Store=true events, EventsStore subscriptions)';

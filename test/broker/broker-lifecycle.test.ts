@@ -1,17 +1,11 @@
-// Ping, start/stop of KubeMQTestBroker, authorization metadata, and the
-// features the test broker refuses with UNIMPLEMENTED.
+// Ping, start/stop of KubeMQTestBroker (queues and the events store included) and
+// authorization metadata.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { KubeMQErrorText as E } from '../../lib/kubemq/errors';
 import { EventsStoreType, RequestType, SubscribeType } from '../../lib/kubemq/messages';
 import { KubeMQTestBroker } from '../../lib/testing';
-import {
-  inProcessOnly,
-  startTestBroker,
-  uniqueChannel,
-  type TestBrokerHandle,
-} from '../support/broker';
+import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
 import { NEEDS_OWN_BROKER, startOwnBroker } from '../support/own-broker';
 import {
   delay,
@@ -21,6 +15,7 @@ import {
   SUBSCRIBE_SETTLE_MS,
   within,
 } from '../support/raw-kubemq-client';
+import { RawQueueClient } from '../support/raw-queue-client';
 
 let shared: TestBrokerHandle;
 let client: RawKubeMQClient;
@@ -118,6 +113,12 @@ describe('KubeMQTestBroker start and stop', () => {
           ClientID: 'stop-sub',
           Channel: `${channel}.>`,
         });
+        const store = own.subscribeToEvents({
+          SubscribeTypeData: SubscribeType.EventsStore,
+          ClientID: 'stop-store-sub',
+          Channel: channel,
+          EventsStoreTypeData: EventsStoreType.StartNewOnly,
+        });
         const eventsStream = own.openEventsStream();
         await delay(SUBSCRIBE_SETTLE_MS);
         // Nobody answers and the Timeout is a minute: only stop() can end these.
@@ -138,7 +139,7 @@ describe('KubeMQTestBroker start and stop', () => {
           assert.equal(failure.code, status.UNAVAILABLE);
           assert.match(failure.details, /shutdown/);
         }
-        for (const stream of [commands, events, eventsStream]) {
+        for (const stream of [commands, events, store, eventsStream]) {
           const final = await within(stream.ended, 10_000, 'stream end');
           assert.notEqual(final.code, status.OK);
         }
@@ -149,6 +150,40 @@ describe('KubeMQTestBroker start and stop', () => {
       }
     },
   );
+});
+
+describe('KubeMQTestBroker stop() and queues', () => {
+  it('ends queue streams, pending pulls and AckAlls at once', { timeout: 30_000 }, async () => {
+    const broker = await KubeMQTestBroker.start();
+    const own = new RawKubeMQClient(broker.address);
+    const queues = new RawQueueClient(own);
+    try {
+      const channel = uniqueChannel('stop-queue');
+      // Everything below would wait a minute if stop() did not end it.
+      const stream = queues.stream();
+      stream.request({ StreamRequestTypeData: 1, Channel: channel, WaitTimeSeconds: 60 });
+      const downstream = queues.downstream();
+      downstream.request({ RequestTypeData: 1, Channel: channel, WaitTimeout: 60_000 });
+      const upstream = queues.upstream();
+      const calls = [
+        queues.receive({ Channel: channel, WaitTimeSeconds: 60 }),
+        queues.ackAll({ Channel: channel, WaitTimeSeconds: 60 }),
+      ].map((call) => grpcError(call));
+      await delay(SUBSCRIBE_SETTLE_MS);
+      await within(broker.stop(), 10_000, 'stop()');
+      for (const failure of await within(Promise.all(calls), 10_000, 'pending calls')) {
+        assert.equal(failure.code, status.UNAVAILABLE);
+        assert.match(failure.details, /shutdown/);
+      }
+      for (const open of [stream, downstream, upstream]) {
+        const final = await within(open.ended, 10_000, 'queue stream end');
+        assert.equal(final.code, status.UNAVAILABLE);
+      }
+    } finally {
+      own.close();
+      await broker.stop();
+    }
+  });
 });
 
 describe(
@@ -172,6 +207,12 @@ describe(
           ClientID: 'gone-sub',
           Channel: channel,
         });
+        const store = own.subscribeToEvents({
+          SubscribeTypeData: SubscribeType.EventsStore,
+          ClientID: uniqueChannel('gone-store-sub'),
+          Channel: channel,
+          EventsStoreTypeData: EventsStoreType.StartNewOnly,
+        });
         await delay(SUBSCRIBE_SETTLE_MS);
         const waiting = grpcError(
           own.sendRequest({
@@ -186,7 +227,7 @@ describe(
         await broker.kill();
         const failure = await within(waiting, 10_000, 'the waiting request');
         assert.equal(failure.code, status.UNAVAILABLE, failure.details);
-        for (const stream of [commands, events]) {
+        for (const stream of [commands, events, store]) {
           const final = await within(stream.ended, 10_000, 'stream end');
           assert.equal(final.code, status.UNAVAILABLE, final.details);
         }
@@ -194,82 +235,6 @@ describe(
         own.close();
         await broker.stop();
       }
-    });
-  },
-);
-
-describe(
-  'features KubeMQTestBroker does not implement',
-  {
-    skip: inProcessOnly('UNIMPLEMENTED answers of the in-process broker'),
-  },
-  () => {
-    it('refuses events-store sends and subscriptions with UNIMPLEMENTED', async () => {
-      const channel = uniqueChannel('store');
-      const send = await grpcError(
-        client.sendEvent({ ClientID: 'c', Channel: channel, Metadata: 'm', Store: true }),
-      );
-      assert.equal(send.code, status.UNIMPLEMENTED);
-      assert.match(send.details, /KubeMQTestBroker does not support events store/);
-
-      const subscription = client.subscribeToEvents({
-        SubscribeTypeData: SubscribeType.EventsStore,
-        ClientID: 'store-client',
-        Channel: channel,
-        EventsStoreTypeData: EventsStoreType.StartFromFirst,
-      });
-      const final = await within(subscription.ended, 5000, 'events-store subscription');
-      assert.equal(final.code, status.UNIMPLEMENTED);
-      assert.match(final.details, /KubeMQTestBroker does not support events store/);
-    });
-
-    it('answers store events on SendEventsStream in-band and keeps the stream', async () => {
-      const stream = client.openEventsStream();
-      stream.send({
-        EventID: 'e1',
-        ClientID: 'c',
-        Channel: uniqueChannel('store'),
-        Metadata: 'm',
-        Store: true,
-      });
-      const [result] = await stream.waitFor(1);
-      assert.equal(result.EventID, 'e1');
-      assert.equal(result.Sent, false);
-      assert.match(result.Error, /KubeMQTestBroker does not support events store/);
-      stream.end();
-      assert.equal((await within(stream.ended, 5000, 'stream end')).code, status.OK);
-    });
-
-    it('refuses every queue RPC with UNIMPLEMENTED naming the RPC', async () => {
-      for (const method of [
-        'SendQueueMessage',
-        'SendQueueMessagesBatch',
-        'ReceiveQueueMessages',
-        'AckAllQueueMessages',
-        'QueuesInfo',
-      ] as const) {
-        const error = await grpcError(client.unary(method, {}));
-        assert.equal(error.code, status.UNIMPLEMENTED, method);
-        assert.match(
-          error.details,
-          new RegExp(`KubeMQTestBroker does not support queues \\(${method}\\)`),
-        );
-      }
-      for (const method of ['StreamQueueMessage', 'QueuesDownstream', 'QueuesUpstream'] as const) {
-        const stream = client.openBidi(method);
-        const final = await within(stream.ended, 5000, method);
-        assert.equal(final.code, status.UNIMPLEMENTED, method);
-        assert.match(
-          final.details,
-          new RegExp(`KubeMQTestBroker does not support queues \\(${method}\\)`),
-        );
-      }
-    });
-
-    it('still validates before refusing', async () => {
-      const error = await grpcError(client.sendEvent({ ClientID: '', Store: true }));
-      assert.equal(error.code, status.INTERNAL);
-      assert.equal(error.details, E.emptyClientId);
     });
   },
 );
