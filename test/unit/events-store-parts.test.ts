@@ -38,6 +38,8 @@ describe('events store parts', () => {
     assert.match(storeChannelError('')!, /^Error 102/);
     assert.match(storeChannelError('.orders')!, /empty token/);
     assert.match(storeChannelError('a/b')!, /"\/"/);
+    assert.match(storeChannelError('a\tb')!, /a tab, a line break or another control character/);
+    assert.match(storeChannelError('a\nb')!, /a tab, a line break or another control character/);
     assert.equal(storeChannelError('a:b'), undefined, 'a colon is fine without a group');
     assert.match(storeChannelError('a', 'g:1')!, /":"/);
   });
