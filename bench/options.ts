@@ -25,7 +25,11 @@ export interface BenchOptions {
   oursText: boolean;
   /** A git ref whose lib/ the `ours-base` contender runs (before/after in one run). */
   baseline?: string;
+  /** What to measure: request/reply round trips (`rpc`), the events store, or both. */
+  suites: Suite[];
 }
+
+export type Suite = 'rpc' | 'events-store';
 
 export const USAGE = `npm run bench -- [flags]
 
@@ -43,6 +47,7 @@ export const USAGE = `npm run bench -- [flags]
   --out=NAME           result files bench/results/NAME.{json,md} (default: latest, latest-quick)
   --ours-text          ours sends strings instead of Buffers (adds UTF-8 encoding and decoding per body)
   --baseline=REF       also run \`ours-base\`: the same Nest apps on lib/ as of git REF (before/after)
+  --suites=rpc,events-store  what to measure (default both; events-store alone writes events-store[-quick].{json,md})
 
 Environment: KUBEMQ_ADDRESS=host:port benchmarks against that broker instead of KubeMQTestBroker.`;
 
@@ -78,7 +83,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     profile: [],
     out: quick ? 'latest-quick' : 'latest',
     oursText: false,
+    suites: ['rpc', 'events-store'],
   };
+  let outGiven = false;
   for (const arg of argv) {
     if (arg === '--quick' || arg === '--install') continue;
     if (arg === '--ours-text') {
@@ -130,6 +137,14 @@ export function parseOptions(argv: string[]): BenchOptions {
         break;
       case 'out':
         options.out = value;
+        outGiven = true;
+        break;
+      case 'suites':
+        options.suites = list(value).map((suite) => {
+          if (suite !== 'rpc' && suite !== 'events-store')
+            throw new Error(`--suites: "${suite}" is not rpc or events-store`);
+          return suite;
+        });
         break;
       case 'baseline':
         options.baseline = value;
@@ -137,6 +152,9 @@ export function parseOptions(argv: string[]): BenchOptions {
       default:
         throw new Error(`unknown flag --${flag}\n\n${USAGE}`);
     }
+  }
+  if (!options.suites.includes('rpc') && !outGiven) {
+    options.out = quick ? 'events-store-quick' : 'events-store';
   }
   if (options.baseline && !options.contenders.includes('ours-base')) {
     options.contenders.splice(options.contenders.indexOf('ours') + 1, 0, 'ours-base');

@@ -1,4 +1,5 @@
 import { buildBaseline } from './baseline';
+import { benchEventsStore } from './events-store';
 import { measureBrokerCore } from './broker-core';
 import { CONTENDERS } from './contenders';
 import { Fleet } from './fleet';
@@ -28,6 +29,10 @@ async function main(): Promise<void> {
     cells: [],
   };
   console.log(`[bench] ${results.mode} run on ${machineLine(results)}`);
+  if (!options.suites.includes('rpc')) {
+    results.eventsStore = await benchEventsStore(options);
+    return report(results, options.out, started);
+  }
   if (options.baseline) process.env.BENCH_BASE_LIB = buildBaseline(options.baseline);
   if (options.oursText) process.env.BENCH_OURS_TEXT = '1';
   const fleet = await Fleet.start(options);
@@ -85,8 +90,13 @@ async function main(): Promise<void> {
   // Alone, after every process has stopped: the broker's own work per round trip.
   const iterations = options.quick ? 50_000 : 300_000;
   results.brokerCore = options.sizes.map((size) => measureBrokerCore(size, iterations));
+  if (options.suites.includes('events-store'))
+    results.eventsStore = await benchEventsStore(options);
+  report(results, options.out, started);
+}
 
-  const files = writeResults(results, options.out);
+function report(results: BenchResults, out: string, started: number): void {
+  const files = writeResults(results, out);
   console.log(`\n${renderMarkdown(results)}`);
   console.log(
     `[bench] wrote ${files.md} and ${files.json} in ${((Date.now() - started) / 1000).toFixed(0)} s`,

@@ -6,7 +6,7 @@ import {
   type ReadPacket,
   type WritePacket,
 } from '@nestjs/microservices';
-import { Observable } from 'rxjs';
+import { catchError, Observable, throwError } from 'rxjs';
 import { KubeMQStatus, type KubeMQEvents } from '../constants';
 import { KubeMQConnection } from '../kubemq/connection';
 import { KubeMQError } from '../kubemq/kubemq-error';
@@ -14,7 +14,14 @@ import { type KubeMQResult } from '../kubemq/messages';
 import { KubeMQRecord, type KubeMQRecordOptions } from '../record-builders/kubemq.record-builder';
 import { type KubeMQClientOptions, type KubeMQCommandResponse } from './client-kubemq.options';
 import { PendingRequests } from './pending-requests';
+import { published, publishFailure } from './published';
 import { packetMetadata } from './events/event-publisher';
+import {
+  storeMany,
+  storeOne,
+  type KubeMQStoredEvent,
+  type KubeMQStoreOptions,
+} from './events-store/store-events';
 import { emissionKindOf, PUBLISHERS } from './publishers';
 import { encodeRequest } from './request-encoder';
 import { decodeResponse, describeRequestError } from './response-decoder';
@@ -144,6 +151,83 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     options: KubeMQCallOptions = {},
   ): Observable<TResult> {
     return this.send<TResult>(channel, new KubeMQRecord(data, { ...options, type: 'query' }));
+  }
+
+  /**
+   * Stores one event in KubeMQ's events store (SendEvent with Store: true).
+   * It is published at once, like `emit()`; the Observable emits
+   * `{ eventId, channel }` and completes once KubeMQ answered `Sent: true`,
+   * or errors with KubeMQ's text and the channel (a bad channel, an empty
+   * event, an unreachable broker). Late subscribers still get the outcome.
+   *
+   * @example
+   * ```ts
+   * const { eventId } = await lastValueFrom(this.client.storeEvent('orders', order));
+   * ```
+   */
+  storeEvent(
+    channel: string,
+    data: unknown,
+    options: KubeMQStoreOptions = {},
+  ): Observable<KubeMQStoredEvent> {
+    return published(async () =>
+      storeOne(await this.connectedFor(channel), channel, data, options, this.timeout),
+    );
+  }
+
+  /**
+   * Stores many events over one SendEventsStream that the client keeps open
+   * and shares between calls (much cheaper per event than one call each).
+   * Every item is checked before the first is written; the Observable
+   * emits one `{ eventId, channel }` per item, in order, once KubeMQ stored
+   * them all, or errors naming the channel and the items it refused.
+   * Published at once, like `emit()`.
+   *
+   * @example
+   * ```ts
+   * await lastValueFrom(this.client.storeEvents('orders', [order1, order2]));
+   * ```
+   */
+  storeEvents(
+    channel: string,
+    items: readonly unknown[],
+    options: KubeMQStoreOptions = {},
+  ): Observable<KubeMQStoredEvent[]> {
+    return published(async () =>
+      storeMany(await this.connectedFor(channel), channel, items, options, this.timeout),
+    );
+  }
+
+  /**
+   * Nest's emit(), with the channel named when the client cannot even
+   * connect (the publishers name it for everything else).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ClientProxy's own signature
+  override emit<TResult = any, TInput = any>(pattern: any, data: TInput): Observable<TResult> {
+    const emitted = super.emit<TResult, TInput>(pattern, data);
+    if (pattern === null || pattern === undefined || data === null || data === undefined) {
+      return emitted;
+    }
+    const channel = this.normalizePattern(pattern as MsPattern);
+    return emitted.pipe(
+      catchError((error: unknown) =>
+        throwError(() =>
+          error instanceof Error && !error.message.includes(`"${channel}"`)
+            ? publishFailure(channel, error)
+            : error,
+        ),
+      ),
+    );
+  }
+
+  /** The connection, connecting first if needed; a failure names the channel. */
+  private async connectedFor(channel: string): Promise<KubeMQConnection> {
+    if (this.connection) return this.connection;
+    try {
+      return await this.connect();
+    } catch (error) {
+      throw publishFailure(channel, error as Error);
+    }
   }
 
   /**

@@ -1,11 +1,12 @@
 import { KubeMQError } from '../kubemq/kubemq-error';
 import { KubeMQRecord, type KubeMQEmissionKind } from '../record-builders/kubemq.record-builder';
 import { publishEvent, type Publisher } from './events/event-publisher';
+import { publishStoredEvent } from './events-store/events-store-publisher';
 
 /** The publisher of each kind; one folder per KubeMQ pattern. */
 export const PUBLISHERS: Record<KubeMQEmissionKind, Publisher> = {
   event: publishEvent,
-  'events-store': notYet('the events store'),
+  'events-store': publishStoredEvent,
   queue: notYet('queues'),
 };
 

@@ -1,6 +1,7 @@
 import { KubeMQError } from '../kubemq/kubemq-error';
 import { type ConsumerKind } from './consumer';
 import { eventConsumer } from './events/event-consumer';
+import { eventsStoreConsumer } from './events-store/events-store-consumer';
 import { requestConsumer } from './rpc/request-consumer';
 import { type HandlerKind } from './subscription-plan';
 
@@ -9,7 +10,7 @@ export const CONSUMER_KINDS: Record<HandlerKind, ConsumerKind> = {
   command: requestConsumer,
   query: requestConsumer,
   event: eventConsumer,
-  'events-store': notYet('the events store'),
+  'events-store': eventsStoreConsumer,
   queue: notYet('queues'),
 };
 
