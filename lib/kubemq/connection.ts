@@ -14,7 +14,7 @@ import {
   defaultClientId,
   type KubeMQConnectionOptions,
 } from './connection-options';
-import { watchChannel } from './connectivity';
+import { onReconnected, watchChannel } from './connectivity';
 import { KubeMQError } from './kubemq-error';
 import { type KubeMQMethods, prepareMethods } from './methods';
 import { type KubeMQMethodName } from './proto';
@@ -212,7 +212,11 @@ export class KubeMQConnection {
     open: () => ClientReadableStream<T>,
     handlers: StreamSubscriptionHandlers<T>,
   ): StreamSubscription<T> {
-    return this.track(new StreamSubscription<T>(open, handlers, this.options));
+    return this.track(
+      new StreamSubscription<T>(open, handlers, this.options, (wake) =>
+        onReconnected(this.channel, () => this.closed, wake),
+      ),
+    );
   }
 
   /**
