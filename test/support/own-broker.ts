@@ -82,6 +82,16 @@ export function startOwnBroker(options: OwnBrokerOptions = {}): Promise<OwnBroke
     : InProcessBroker.start(options);
 }
 
+/**
+ * Starts a real KubeMQ of this process's own with the start script `script`
+ * (`shared/kubemq-server/start`), on free ports and a new directory, whatever
+ * the environment says: kill() SIGKILLs it, restart() starts it on the same
+ * ports and `--dir`.
+ */
+export function startRealKubeMQ(script: string): Promise<OwnBroker> {
+  return RealServer.start(script, {});
+}
+
 class InProcessBroker implements OwnBroker {
   readonly real = false;
   private broker: KubeMQTestBroker | undefined;
