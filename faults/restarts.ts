@@ -1,10 +1,14 @@
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultBroker } from './brokers';
 
-/** One broker restart: when it was killed and when it accepted calls again (Date.now()). */
+/** One broker restart, in Date.now() ms. */
 export interface Outage {
   killedAt: number;
+  /** The broker's return: the first moment its gRPC port accepted a connection again. */
   backAt: number;
+  /** When its start finished (a real KubeMQ's start script also waits for its REST face). */
+  startedAt: number;
 }
 
 /**
@@ -65,13 +69,36 @@ export class RestartPlan {
     const killedAt = Date.now();
     await this.broker.kill();
     await sleep(this.downMs);
+    const accepting = firstAccept(this.broker.address);
     await this.broker.restart();
-    const outage = { killedAt, backAt: Date.now() };
+    const outage = { killedAt, backAt: await accepting, startedAt: Date.now() };
     this.outages.push(outage);
     this.onBack(outage);
     this.log(
-      `broker restart ${this.outages.length}: down ${outage.backAt - killedAt} ms (SIGKILL, ${this.downMs} ms, start)`,
+      `broker restart ${this.outages.length}: down ${outage.backAt - killedAt} ms ` +
+        `(SIGKILL, ${this.downMs} ms, start; start done ${outage.startedAt - outage.backAt} ms after the port opened)`,
     );
     return outage;
   }
+}
+
+/** Date.now() when `address` first accepts a TCP connection (tried every 10 ms, for a minute). */
+async function firstAccept(address: string): Promise<number> {
+  const colon = address.lastIndexOf(':');
+  const host = address.slice(0, colon);
+  const port = Number(address.slice(colon + 1));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const at = await new Promise<number | undefined>((resolve) => {
+      const socket = connect(port, host);
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(Date.now());
+      });
+      socket.once('error', () => resolve(undefined));
+    });
+    if (at !== undefined) return at;
+    await sleep(10);
+  }
+  return Date.now();
 }

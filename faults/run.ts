@@ -10,6 +10,9 @@ import { shutdownScenario } from './scenarios/shutdown';
 
 type Scenario = (ctx: ScenarioContext) => Promise<ScenarioResult>;
 
+/** The scenario under way, to stop on a signal. */
+let current: ScenarioContext | undefined;
+
 const SCENARIO_RUNS: Partial<Record<ScenarioName, Scenario>> = {
   rpc: rpcScenario,
   'events-store': eventsStoreScenario,
@@ -51,6 +54,15 @@ async function main(): Promise<number> {
     }
   }
   console.log(`[faults] ${results.mode} run on ${machineLine(results)}`);
+  // Ctrl-C (or CI's timeout) stops the apps and brokers of the scenario under way first.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.log(`[faults] ${signal}: stopping`);
+      void Promise.race([current?.close(), new Promise((r) => setTimeout(r, 10_000))]).then(() =>
+        process.exit(130),
+      );
+    });
+  }
   for (const skip of results.skipped) console.log(`[faults] SKIPPED ${skip.kind}: ${skip.reason}`);
   for (const scenario of options.scenarios) {
     const run = SCENARIO_RUNS[scenario];
@@ -59,7 +71,8 @@ async function main(): Promise<number> {
       continue;
     }
     for (const { kind } of results.brokers) {
-      results.results.push(await runOne(run, new ScenarioContext(scenario, kind, options, server)));
+      current = new ScenarioContext(scenario, kind, options, server);
+      results.results.push(await runOne(run, current));
     }
   }
   results.durationMs = Date.now() - started;
