@@ -43,3 +43,12 @@ export type {
 export { RequestType, SubscribeType } from './kubemq/messages';
 export { BODY_FORMAT_TAG, encodeBody, decodeBody, type BodyFormat } from './serializers/body-codec';
 export { ERROR_TAG } from './errors/wire-error';
+export type { KubeMQQueuePolicy } from './record-builders/queue-policy';
+export type { KubeMQQueueMessageInfo, KubeMQQueueSettlement } from './ctx-host/queue-settlement';
+export type {
+  KubeMQQueueSendOptions,
+  KubeMQQueueSendResult,
+  KubeMQQueuePullOptions,
+  KubeMQQueueMessage,
+} from './client/queues/queue-types';
+export { KubeMQQueueBatchError, type KubeMQQueueRefusal } from './client/queues/queue-batch-error';

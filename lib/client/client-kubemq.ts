@@ -5,7 +5,7 @@ import {
   type ReadPacket,
   type WritePacket,
 } from '@nestjs/microservices';
-import { Observable } from 'rxjs';
+import { defer, Observable } from 'rxjs';
 import { KubeMQStatus, type KubeMQEvents } from '../constants';
 import { KubeMQConnection } from '../kubemq/connection';
 import { KubeMQError } from '../kubemq/kubemq-error';
@@ -15,6 +15,14 @@ import { type KubeMQClientOptions, type KubeMQCommandResponse } from './client-k
 import { PendingRequests } from './pending-requests';
 import { packetMetadata } from './events/event-publisher';
 import { emissionKindOf, PUBLISHERS } from './publishers';
+import { pullFromQueue } from './queues/queue-pull';
+import { sendBatchToQueue, sendToQueue } from './queues/queue-sender';
+import {
+  type KubeMQQueueMessage,
+  type KubeMQQueuePullOptions,
+  type KubeMQQueueSendOptions,
+  type KubeMQQueueSendResult,
+} from './queues/queue-types';
 import { encodeRequest } from './request-encoder';
 import { decodeResponse, describeRequestError } from './response-decoder';
 
@@ -137,6 +145,83 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     options: KubeMQCallOptions = {},
   ): Observable<TResult> {
     return this.send<TResult>(channel, new KubeMQRecord(data, { ...options, type: 'query' }));
+  }
+
+  /**
+   * Sends one message to the KubeMQ queue `channel` and emits KubeMQ's
+   * result (message id, sent at, expiry, delay), then completes; a refusal
+   * errors with KubeMQ's text and the queue's name. Cold: it sends on
+   * subscription. `emit(channel, record)` with `setType('queue')` does the same.
+   *
+   * @example
+   * ```ts
+   * await firstValueFrom(
+   *   client.sendToQueue('payments', payment, { policy: { maxReceiveCount: 5, maxReceiveQueue: 'payments-dlq' } }),
+   * );
+   * ```
+   */
+  sendToQueue(
+    channel: string,
+    data: unknown,
+    options: KubeMQQueueSendOptions = {},
+  ): Observable<KubeMQQueueSendResult> {
+    return this.withConnection((connection) =>
+      sendToQueue(connection, channel, data, options, this.timeout),
+    );
+  }
+
+  /**
+   * Sends several messages to the queue `channel` in one call (each item is
+   * plain data or a KubeMQRecord, whose options win over `options`) and
+   * emits their results in order. KubeMQ accepts or refuses each message on
+   * its own: if it refused any, this errors with a `KubeMQQueueBatchError`
+   * listing which were sent (`results`) and which not (`refused`).
+   */
+  sendQueueBatch(
+    channel: string,
+    messages: readonly unknown[],
+    options: KubeMQQueueSendOptions = {},
+  ): Observable<KubeMQQueueSendResult[]> {
+    return this.withConnection((connection) =>
+      sendBatchToQueue(connection, channel, messages, options, this.timeout),
+    );
+  }
+
+  /**
+   * Pulls up to `maxMessages` (default 1) from the queue `channel`, waiting
+   * up to `waitSeconds` (default 1) for them, and emits them (possibly none).
+   * KubeMQ removes each message as it hands it out: nothing is acked and
+   * nothing comes back if the caller then fails (at most once). For work
+   * that must not be lost, use an `@EventPattern(channel, { type: 'queue' })`
+   * handler, which acks only after it succeeded.
+   */
+  receiveFromQueue<TData = unknown>(
+    channel: string,
+    options: KubeMQQueuePullOptions = {},
+  ): Observable<Array<KubeMQQueueMessage<TData>>> {
+    return this.withConnection((connection) =>
+      pullFromQueue<TData>(connection, channel, options, false),
+    );
+  }
+
+  /**
+   * Looks at up to `maxMessages` (default 1) messages waiting in the queue
+   * `channel` without taking them, waiting up to `waitSeconds` (default 1).
+   * While a peek runs, the messages it looks at are not delivered to
+   * consumers.
+   */
+  peekQueue<TData = unknown>(
+    channel: string,
+    options: KubeMQQueuePullOptions = {},
+  ): Observable<Array<KubeMQQueueMessage<TData>>> {
+    return this.withConnection((connection) =>
+      pullFromQueue<TData>(connection, channel, options, true),
+    );
+  }
+
+  /** A cold Observable that runs `call` on the connection (connecting first) and emits its result. */
+  private withConnection<T>(call: (connection: KubeMQConnection) => Promise<T>): Observable<T> {
+    return defer(async () => call(this.connection ?? (await this.connect())));
   }
 
   /**

@@ -1,12 +1,13 @@
 import { KubeMQError } from '../kubemq/kubemq-error';
 import { KubeMQRecord, type KubeMQEmissionKind } from '../record-builders/kubemq.record-builder';
 import { publishEvent, type Publisher } from './events/event-publisher';
+import { publishQueueMessage } from './queues/queue-publisher';
 
 /** The publisher of each kind; one folder per KubeMQ pattern. */
 export const PUBLISHERS: Record<KubeMQEmissionKind, Publisher> = {
   event: publishEvent,
   'events-store': notYet('the events store'),
-  queue: notYet('queues'),
+  queue: publishQueueMessage,
 };
 
 /**

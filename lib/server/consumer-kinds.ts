@@ -1,6 +1,7 @@
 import { KubeMQError } from '../kubemq/kubemq-error';
 import { type ConsumerKind } from './consumer';
 import { eventConsumer } from './events/event-consumer';
+import { queueConsumer } from './queues/queue-consumer';
 import { requestConsumer } from './rpc/request-consumer';
 import { type HandlerKind } from './subscription-plan';
 
@@ -10,7 +11,7 @@ export const CONSUMER_KINDS: Record<HandlerKind, ConsumerKind> = {
   query: requestConsumer,
   event: eventConsumer,
   'events-store': notYet('the events store'),
-  queue: notYet('queues'),
+  queue: queueConsumer,
 };
 
 function notYet(what: string): ConsumerKind {

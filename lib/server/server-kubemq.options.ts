@@ -30,6 +30,26 @@ export interface KubeMQHandlerExtras {
    * For `@EventPattern`: plain `'event'`s (default), the `'events-store'`, or a `'queue'`.
    */
   type?: 'command' | 'query' | 'event' | 'events-store' | 'queue';
-  /** This handler's KubeMQ group, instead of the server's default. */
+  /** This handler's KubeMQ group, instead of the server's default (not for queues: their consumers always compete). */
   group?: string;
+  /**
+   * Queues: how many messages this handler works on at once (each held in
+   * its own KubeMQ transaction). Default 1, which keeps the queue's order.
+   */
+  concurrency?: number;
+  /**
+   * Queues: seconds KubeMQ hides a received message from other consumers
+   * (1 to 43200, default 60). It is extended while the handler runs, so it
+   * only bounds how long a consumer that stopped answering keeps a message.
+   */
+  visibilitySeconds?: number;
+  /** Queues: seconds one receive waits for a message before it asks again (1 to 3600, default 5). */
+  waitSeconds?: number;
+  /**
+   * Queues: the handler settles each message itself with `ctx.ack()`,
+   * `ctx.reject()` or `ctx.requeue(queue)`; a message left unsettled when it
+   * returns is rejected (and logged). Default false: acked when the handler
+   * succeeds, rejected when it fails.
+   */
+  manualAck?: boolean;
 }
