@@ -25,6 +25,10 @@ export interface BenchOptions {
   oursText: boolean;
   /** A git ref whose lib/ the `ours-base` contender runs (before/after in one run). */
   baseline?: string;
+  /** Messages per run of the queue benchmark (bench/queues/; 0 skips it). */
+  queueMessages: number;
+  /** Only the queue benchmark. */
+  queuesOnly: boolean;
 }
 
 export const USAGE = `npm run bench -- [flags]
@@ -43,6 +47,8 @@ export const USAGE = `npm run bench -- [flags]
   --out=NAME           result files bench/results/NAME.{json,md} (default: latest, latest-quick)
   --ours-text          ours sends strings instead of Buffers (adds UTF-8 encoding and decoding per body)
   --baseline=REF       also run \`ours-base\`: the same Nest apps on lib/ as of git REF (before/after)
+  --queues=N           messages per run of the queue benchmark (0 skips it; results: bench/results/queues-<out>.md)
+  --queues-only        only the queue benchmark
 
 Environment: KUBEMQ_ADDRESS=host:port benchmarks against that broker instead of KubeMQTestBroker.`;
 
@@ -78,11 +84,17 @@ export function parseOptions(argv: string[]): BenchOptions {
     profile: [],
     out: quick ? 'latest-quick' : 'latest',
     oursText: false,
+    queueMessages: quick ? 300 : 2_000,
+    queuesOnly: false,
   };
   for (const arg of argv) {
     if (arg === '--quick' || arg === '--install') continue;
     if (arg === '--ours-text') {
       options.oursText = true;
+      continue;
+    }
+    if (arg === '--queues-only') {
+      options.queuesOnly = true;
       continue;
     }
     if (arg === '--help' || arg === '-h') {
@@ -133,6 +145,9 @@ export function parseOptions(argv: string[]): BenchOptions {
         break;
       case 'baseline':
         options.baseline = value;
+        break;
+      case 'queues':
+        options.queueMessages = numbers('--queues', value)[0];
         break;
       default:
         throw new Error(`unknown flag --${flag}\n\n${USAGE}`);

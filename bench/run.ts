@@ -2,6 +2,7 @@ import { buildBaseline } from './baseline';
 import { measureBrokerCore } from './broker-core';
 import { CONTENDERS } from './contenders';
 import { Fleet } from './fleet';
+import { benchQueues } from './queues/queue-main';
 import { machineInfo } from './machine';
 import { measureCell, measureLeak, summarize, warmUp, type CellSpec } from './measure';
 import { parseOptions } from './options';
@@ -16,6 +17,7 @@ import { machineLine, renderMarkdown, sizeLabel, writeResults, type BenchResults
  */
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  if (options.queuesOnly) return benchQueues(options);
   const started = Date.now();
   const results: BenchResults = {
     date: new Date().toISOString(),
@@ -91,6 +93,7 @@ async function main(): Promise<void> {
   console.log(
     `[bench] wrote ${files.md} and ${files.json} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );
+  if (options.queueMessages > 0) await benchQueues(options);
 }
 
 function printCell(entry: BenchResults['cells'][number]): void {

@@ -17,6 +17,8 @@ export class QueueMessageSettlement implements KubeMQQueueSettlement {
   private outcome: Verb | undefined;
   private running: Promise<void> | undefined;
   private handlerDone = false;
+  /** The handler settled (or tried to settle) the message itself. */
+  private byItsHandler = false;
 
   constructor(
     private readonly transaction: QueueTransaction,
@@ -65,13 +67,14 @@ export class QueueMessageSettlement implements KubeMQQueueSettlement {
   }
 
   private byHandler(verb: Verb, call: () => Promise<void>): Promise<void> {
-    if (this.handlerDone && !this.outcome && !this.running) {
+    if (this.handlerDone && !this.byItsHandler) {
       return Promise.reject(
         new KubeMQError(
-          `Cannot ${verb} ${this.what}: its handler had already returned, and the message was settled for it`,
+          `Cannot ${verb} ${this.what}: its handler had already returned, and what a manualAck handler leaves unsettled is rejected when it returns`,
         ),
       );
     }
+    this.byItsHandler = true;
     return this.run(verb, call);
   }
 

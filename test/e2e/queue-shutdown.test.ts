@@ -1,0 +1,216 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { firstValueFrom } from 'rxjs';
+import { type ClientKubeMQ, type KubeMQContext } from '../../lib';
+import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
+import { connectedClient, delay, moduleWith, startMicroservice } from '../support/nest';
+import { NEEDS_OWN_BROKER, startOwnBroker } from '../support/own-broker';
+import { peekAll, waitFor } from '../support/queues';
+
+interface Delivery {
+  data: unknown;
+  receiveCount: number;
+  finished: boolean;
+}
+
+describe('queues: nothing is lost when a consumer goes away', () => {
+  let broker: TestBrokerHandle;
+  let client: ClientKubeMQ;
+
+  before(async () => {
+    broker = await startTestBroker();
+    client = await connectedClient({ address: broker.address });
+  });
+
+  after(async () => {
+    client?.close();
+    await broker?.stop();
+  });
+
+  /** A controller on `channel` whose handler takes `ms` and records its deliveries. */
+  function slowWorker(channel: string, ms: number, deliveries: Delivery[]) {
+    @Controller()
+    class SlowWorker {
+      @EventPattern(channel, { type: 'queue' })
+      async handle(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+        const delivery = { data, receiveCount: ctx.getReceiveCount(), finished: false };
+        deliveries.push(delivery);
+        await delay(ms);
+        delivery.finished = true;
+      }
+    }
+    return SlowWorker;
+  }
+
+  it('close() lets a running handler finish within the grace period, and acks its message', async () => {
+    const jobs = uniqueChannel('jobs-drain');
+    const deliveries: Delivery[] = [];
+    const { app } = await startMicroservice(
+      moduleWith({ controllers: [slowWorker(jobs, 800, deliveries)] }),
+      { address: broker.address, gracePeriod: 5000 },
+    );
+    await firstValueFrom(client.sendToQueue(jobs, { job: 1 }));
+    await waitFor('the handler to start', () => deliveries.length === 1);
+    const closing = Date.now();
+    await app.close();
+    assert.equal(deliveries[0].finished, true, 'close() waited for the handler');
+    assert.ok(Date.now() - closing < 5000, 'and no longer than it needed');
+    assert.deepEqual(await peekAll(client, jobs), [], 'acked before the connection closed');
+  });
+
+  it('a handler still running past the grace period: its message goes back and the next app handles it', async () => {
+    const jobs = uniqueChannel('jobs-handback');
+    const first: Delivery[] = [];
+    const { app } = await startMicroservice(
+      moduleWith({ controllers: [slowWorker(jobs, 2500, first)] }),
+      { address: broker.address, gracePeriod: 300 },
+    );
+    const sent = await firstValueFrom(client.sendToQueue(jobs, { job: 'long' }));
+    await waitFor('the handler to start', () => first.length === 1);
+    const closing = Date.now();
+    await app.close();
+    assert.ok(Date.now() - closing < 2000, 'close() did not wait for the handler past its grace');
+    assert.equal(first[0].finished, false);
+
+    const second: Delivery[] = [];
+    const next = await startMicroservice(
+      moduleWith({ controllers: [slowWorker(jobs, 10, second)] }),
+      { address: broker.address },
+    );
+    try {
+      await waitFor('the next app to get the message', () => second.length === 1);
+      assert.deepEqual(second[0].data, { job: 'long' });
+      assert.equal(second[0].receiveCount, 2);
+      // The first handler finishing late acks nothing (its transaction is gone) and breaks nothing.
+      await waitFor('the late handler', () => first[0].finished, 5000);
+      await delay(200);
+    } finally {
+      await next.app.close();
+    }
+    assert.equal(second.length, 1);
+    assert.deepEqual(await peekAll(client, jobs), []);
+    assert.ok(sent.messageId);
+  });
+
+  it('a consumer process killed with SIGKILL mid-handler: the message comes back', async () => {
+    const jobs = uniqueChannel('jobs-sigkill');
+    const child = startWorker(jobs, broker.address);
+    try {
+      await child.waitFor(/LISTENING/);
+      const sent = await firstValueFrom(client.sendToQueue(jobs, { job: 'crash' }));
+      const handling = await child.waitFor(/HANDLING (\S+) (\d+)/);
+      assert.equal(handling[1], sent.messageId);
+      assert.equal(handling[2], '1');
+      child.process.kill('SIGKILL');
+      await child.exited;
+    } finally {
+      child.process.kill('SIGKILL');
+    }
+    const deliveries: Delivery[] = [];
+    const { app } = await startMicroservice(
+      moduleWith({ controllers: [slowWorker(jobs, 10, deliveries)] }),
+      { address: broker.address },
+    );
+    try {
+      await waitFor('the message to come back', () => deliveries.length === 1, 20_000);
+      assert.deepEqual(deliveries[0].data, { job: 'crash' });
+      assert.equal(deliveries[0].receiveCount, 2);
+    } finally {
+      await app.close();
+    }
+    assert.deepEqual(await peekAll(client, jobs), []);
+  });
+
+  it(
+    'the broker restarting under a running handler: the message comes back and consumption resumes',
+    { skip: NEEDS_OWN_BROKER },
+    async () => {
+      const own = await startOwnBroker();
+      const jobs = uniqueChannel('jobs-restart');
+      const deliveries: Delivery[] = [];
+      const { app, server } = await startMicroservice(
+        moduleWith({ controllers: [slowWorker(jobs, 1500, deliveries)] }),
+        { address: own.address, reconnectDelay: 100, reconnectMaxDelay: 500 },
+      );
+      const events: string[] = [];
+      server.on('disconnect', () => events.push('disconnect'));
+      server.on('reconnect', () => events.push('reconnect'));
+      const ownClient = await connectedClient({ address: own.address });
+      try {
+        await firstValueFrom(ownClient.sendToQueue(jobs, { job: 'during-restart' }));
+        await waitFor('the handler to start', () => deliveries.length === 1);
+        await own.kill();
+        await own.restart();
+        await waitFor('the message to come back', () => deliveries.length >= 2, 60_000);
+        assert.deepEqual(deliveries[1].data, { job: 'during-restart' });
+        await waitFor('the consumer to report the outage', () => events.includes('reconnect'), 30_000);
+        assert.equal(events[0], 'disconnect');
+        // And it keeps consuming.
+        await firstValueFrom(ownClient.sendToQueue(jobs, { job: 'after' }));
+        await waitFor(
+          'a message sent after the restart',
+          () => deliveries.some((d) => (d.data as { job: string }).job === 'after'),
+          30_000,
+        );
+      } finally {
+        ownClient.close();
+        await app.close();
+        await own.stop();
+      }
+    },
+  );
+});
+
+interface Worker {
+  process: ChildProcess;
+  exited: Promise<void>;
+  waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
+}
+
+/** Runs test/e2e/fixtures/queue-worker in a child process, consuming `channel`. */
+function startWorker(channel: string, address: string): Worker {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.NODE_TEST_CONTEXT;
+  delete env.NODE_OPTIONS;
+  const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'queue-worker.js')], {
+    env: { ...env, WORKER_QUEUE: channel, WORKER_KUBEMQ_ADDRESS: address },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let errors = '';
+  const listeners = new Set<() => void>();
+  child.stdout!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const listener of listeners) listener();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    process: child,
+    exited,
+    waitFor: (pattern) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`worker printed no ${pattern} in 20 s:\n${output}${errors}`));
+        }, 20_000);
+        const check = () => {
+          const match = pattern.exec(output);
+          if (!match) return;
+          clearTimeout(timer);
+          listeners.delete(check);
+          resolve(match);
+        };
+        listeners.add(check);
+        check();
+        void exited.then(() => {
+          if (listeners.has(check)) check();
+        });
+      }),
+  };
+}
