@@ -22,6 +22,7 @@ export {
 export { KUBEMQ_TRANSPORT, KubeMQStatus, type KubeMQEvents } from './constants';
 export { KubeMQConnection } from './kubemq/connection';
 export type { KubeMQConnectionOptions } from './kubemq/connection-options';
+export type { KubeMQTlsOptions } from './kubemq/tls';
 export { KubeMQError } from './kubemq/kubemq-error';
 export { KubeMQErrorText } from './kubemq/errors';
 export {
@@ -40,7 +41,22 @@ export type {
   PingResult,
   Tags,
 } from './kubemq/messages';
-export { RequestType, SubscribeType } from './kubemq/messages';
+export {
+  RequestType,
+  SubscribeType,
+  EventsStoreType,
+  makeRequest,
+  makeResponse,
+  makeEvent,
+  makeSubscribe,
+} from './kubemq/messages';
+export * from './kubemq/queues/queue-messages';
+export {
+  kubemqServiceDefinition,
+  KUBEMQ_MAX_MESSAGE_BYTES,
+  KUBEMQ_SERVICE_NAME,
+  type KubeMQMethodName,
+} from './kubemq/proto';
 export { BODY_FORMAT_TAG, encodeBody, decodeBody, type BodyFormat } from './serializers/body-codec';
 export { ERROR_TAG } from './errors/wire-error';
 export type { KubeMQQueuePolicy } from './record-builders/queue-policy';

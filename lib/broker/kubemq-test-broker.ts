@@ -1,6 +1,7 @@
-import { Server, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js';
+import { Server, type ServiceDefinition } from '@grpc/grpc-js';
 import { fastServiceDefinition } from '../kubemq/methods';
 import { KubeMQBrokerStore } from './broker-store';
+import { brokerCredentials, type KubeMQTestBrokerTlsOptions } from './broker-tls';
 import { KUBEMQ_MAX_MESSAGE_BYTES } from '../kubemq/proto';
 import { KubeMQGrpcService } from './grpc-service';
 import { BrokerListenError, probePort } from './listen-error';
@@ -35,6 +36,12 @@ export interface KubeMQTestBrokerOptions {
    * a real KubeMQ restarts on the same `--dir`. Default: a new, empty store.
    */
   store?: KubeMQBrokerStore;
+  /**
+   * Serve gRPC over TLS with this certificate, and with `requireClientCert`
+   * only to clients whose certificate `ca` signed (mutual TLS). The REST and
+   * API faces stay plaintext. Default: plaintext.
+   */
+  tls?: KubeMQTestBrokerTlsOptions;
 }
 
 /** The port asked for an optional face: undefined when it is off. */
@@ -126,24 +133,22 @@ export class KubeMQTestBroker {
       ? requireToken(service.handlers(), options.authToken)
       : service.handlers();
     server.addService(fastServiceDefinition() as unknown as ServiceDefinition, handlers);
+    const credentials = brokerCredentials(options.tls);
     if (requestedPort !== 0) await probePort('gRPC', host, requestedPort);
     const bindHost = host.includes(':') ? `[${host}]` : host;
     const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(
-        `${bindHost}:${requestedPort}`,
-        ServerCredentials.createInsecure(),
-        (error, boundPort) =>
-          error
-            ? reject(
-                new BrokerListenError(
-                  'gRPC',
-                  host,
-                  requestedPort,
-                  BrokerListenError.codeOf(error),
-                  error,
-                ),
-              )
-            : resolve(boundPort),
+      server.bindAsync(`${bindHost}:${requestedPort}`, credentials, (error, boundPort) =>
+        error
+          ? reject(
+              new BrokerListenError(
+                'gRPC',
+                host,
+                requestedPort,
+                BrokerListenError.codeOf(error),
+                error,
+              ),
+            )
+          : resolve(boundPort),
       );
     });
     const restPort = facePort(options.rest);

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { inspect } from 'node:util';
 import {
   ClientProxy,
   type MsPattern,
@@ -25,6 +26,7 @@ import {
 } from './queues/queue-types';
 import { encodeRequest } from './request-encoder';
 import { decodeResponse, describeRequestError } from './response-decoder';
+import { redactedOptions } from '../kubemq/redact';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -55,6 +57,11 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     super();
     this.events.on('error', () => undefined);
     this.timeout = options?.timeout ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** Shown without the token, key or certificate contents (they never reach logs). */
+  [inspect.custom](): string {
+    return `ClientKubeMQ ${inspect(redactedOptions(this.options))}`;
   }
 
   /**

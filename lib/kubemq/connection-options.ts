@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import { KUBEMQ_MAX_MESSAGE_BYTES } from './proto';
+import { type KubeMQTlsOptions } from './tls';
 
 /** First delay before re-subscribing (and re-dialling) after the broker dropped us, in ms. */
 export const DEFAULT_RECONNECT_DELAY_MS = 250;
@@ -29,7 +30,12 @@ export interface KubeMQConnectionOptions {
   keepaliveTime?: number;
   /** Largest gRPC message sent or accepted, in bytes. Default 100 MiB, as the server. */
   maxMessageBytes?: number;
-  /** TLS credentials (`grpc.credentials.createSsl(...)`). Default: plaintext. */
+  /**
+   * TLS (and mutual TLS) towards a KubeMQ configured with a certificate:
+   * `{ ca, cert, key }` as PEM file paths or Buffers. Default: plaintext.
+   */
+  tls?: KubeMQTlsOptions;
+  /** Raw gRPC credentials (`grpc.credentials.createSsl(...)`), instead of `tls`. */
   credentials?: ChannelCredentials;
   /** Extra grpc-js channel options, applied last. */
   channelOptions?: ChannelOptions;
@@ -64,6 +70,11 @@ export function channelOptionsFor(options: KubeMQConnectionOptions): ChannelOpti
     'grpc.initial_reconnect_backoff_ms': options.reconnectDelay ?? DEFAULT_RECONNECT_DELAY_MS,
     'grpc.max_reconnect_backoff_ms': options.reconnectMaxDelay ?? DEFAULT_RECONNECT_MAX_DELAY_MS,
   };
+  const serverName = options.tls?.serverName;
+  if (serverName) {
+    channelOptions['grpc.ssl_target_name_override'] = serverName;
+    channelOptions['grpc.default_authority'] = serverName;
+  }
   if (keepalive > 0) {
     channelOptions['grpc.keepalive_time_ms'] = keepalive;
     channelOptions['grpc.keepalive_permit_without_calls'] = 0;

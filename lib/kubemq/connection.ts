@@ -1,8 +1,10 @@
+import { inspect } from 'node:util';
 import {
   Client,
   Metadata,
   credentials as grpcCredentials,
   status as GrpcStatus,
+  type ChannelCredentials,
   type ChannelInterface,
   type ClientDuplexStream,
   type ClientReadableStream,
@@ -27,7 +29,9 @@ import {
 } from './messages';
 import { ServerStreamCall, type StreamMethod } from './server-stream-call';
 import { StreamSubscription, type StreamSubscriptionHandlers } from './stream-subscription';
+import { connectFailureReason, tlsChannelCredentials } from './tls';
 import { startUnaryCall, type UnaryMethod } from './unary-call';
+import { redactedOptions } from './redact';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 /** How long a SendResponse or SendEvent may take before it fails (a stalled broker). */
@@ -62,12 +66,13 @@ export class KubeMQConnection {
     this.methods = prepareMethods();
     this.metadata = new Metadata();
     if (options.authToken) this.metadata.set('authorization', options.authToken);
-    this.client = new Client(
-      this.address,
-      options.credentials ?? grpcCredentials.createInsecure(),
-      channelOptionsFor(options),
-    );
+    this.client = new Client(this.address, credentialsFor(options), channelOptionsFor(options));
     this.channel = this.client.getChannel();
+  }
+
+  /** Shown without the token, key or certificate contents (they never reach logs). */
+  [inspect.custom](): string {
+    return `KubeMQConnection ${inspect(redactedOptions(this.options))}`;
   }
 
   /** True once `close()` has been called. */
@@ -91,12 +96,31 @@ export class KubeMQConnection {
       const code = KubeMQError.grpcCodeOf(error);
       // A broker that answered and said no (a bad token) is not a timeout.
       const refused = code === GrpcStatus.UNAUTHENTICATED || code === GrpcStatus.PERMISSION_DENIED;
-      throw KubeMQError.fromGrpc(
-        error as Error,
-        refused
-          ? `KubeMQ at ${this.address} refused the connection`
-          : `Cannot connect to KubeMQ at ${this.address} within ${timeout} ms`,
+      if (refused) {
+        throw KubeMQError.fromGrpc(
+          error as Error,
+          `KubeMQ at ${this.address} refused the connection`,
+        );
+      }
+      const reason = (await this.lastConnectError()) ?? (error as Error).message;
+      throw new KubeMQError(
+        `Cannot connect to KubeMQ at ${this.address} within ${timeout} ms: ${reason}`,
+        code,
+        { cause: error },
       );
+    }
+  }
+
+  /**
+   * Why the channel could not connect (a refused port, a TLS handshake that
+   * failed), as grpc-js reports it to a call made while it is down.
+   */
+  private async lastConnectError(): Promise<string | undefined> {
+    try {
+      await this.ping(500);
+      return undefined;
+    } catch (error) {
+      return connectFailureReason((error as Error).message);
     }
   }
 
@@ -310,4 +334,12 @@ export class KubeMQConnection {
 
 function closedError(address: string): KubeMQError {
   return new KubeMQError(`KubeMQ connection to ${address} is closed`, GrpcStatus.UNAVAILABLE);
+}
+
+function credentialsFor(options: KubeMQConnectionOptions): ChannelCredentials {
+  if (options.tls && options.credentials) {
+    throw new KubeMQError('KubeMQ connection: give either `tls` or `credentials`, not both');
+  }
+  if (options.credentials) return options.credentials;
+  return options.tls ? tlsChannelCredentials(options.tls) : grpcCredentials.createInsecure();
 }

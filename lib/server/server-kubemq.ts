@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { inspect } from 'node:util';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { KUBEMQ_TRANSPORT, KubeMQStatus, type KubeMQEvents } from '../constants';
 import { type KubeMQContext } from '../ctx-host/kubemq.context';
@@ -14,6 +15,7 @@ import {
 import { InFlightTracker } from './in-flight-tracker';
 import { type KubeMQServerOptions } from './server-kubemq.options';
 import { planSubscriptions } from './subscription-plan';
+import { redactedOptions } from '../kubemq/redact';
 
 const DEFAULT_GRACE_PERIOD_MS = 10_000;
 
@@ -46,6 +48,11 @@ export class ServerKubeMQ
   constructor(private readonly options: KubeMQServerOptions) {
     super();
     this.events.on('error', () => undefined);
+  }
+
+  /** Shown without the token, key or certificate contents (they never reach logs). */
+  [inspect.custom](): string {
+    return `ServerKubeMQ ${inspect(redactedOptions(this.options))}`;
   }
 
   /** Connects, subscribes every handler, then calls back; a failure goes to the callback. */

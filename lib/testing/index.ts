@@ -10,3 +10,4 @@ export {
 } from '../broker/kubemq-test-broker';
 export { BrokerListenError, type BrokerFace } from '../broker/listen-error';
 export { KubeMQBrokerStore } from '../broker/broker-store';
+export type { KubeMQTestBrokerTlsOptions } from '../broker/broker-tls';

@@ -10,8 +10,8 @@ import {
   KubeMQError,
   ServerKubeMQ,
   SubscribeType,
+  makeSubscribe,
 } from '../../lib';
-import { makeSubscribe } from '../../lib/kubemq/messages';
 import { KubeMQTestBroker } from '../../lib/testing';
 import { inProcessOnly, uniqueChannel } from '../support/broker';
 import { delay, errorOf, firstReply, moduleWith, startMicroservice } from '../support/nest';

@@ -32,14 +32,16 @@ function recordingController(
       log.push({ server: name, channel: fanout, id: data.n });
     }
 
+    // Payloads typed `unknown`: with a channel held in a `string`, Nest 12's typed
+    // @EventPattern overload types the payload as {}.
     @EventPattern(groupedEvent, { group: groupName })
-    groupedEvent(@Payload() data: { n: number }) {
-      log.push({ server: name, channel: groupedEvent, id: data.n });
+    groupedEvent(@Payload() data: unknown) {
+      log.push({ server: name, channel: groupedEvent, id: (data as { n: number }).n });
     }
 
     @EventPattern(fanoutEvent)
-    fanoutEvent(@Payload() data: { n: number }) {
-      log.push({ server: name, channel: fanoutEvent, id: data.n });
+    fanoutEvent(@Payload() data: unknown) {
+      log.push({ server: name, channel: fanoutEvent, id: (data as { n: number }).n });
     }
   }
   return Recording;

@@ -10,8 +10,7 @@ import {
   type CommandsReceiveMessage,
   type QueriesReceiveMessage,
 } from 'kubemq-js';
-import { KubeMQErrorText as E } from '../../lib/kubemq/errors';
-import { RequestType, SubscribeType } from '../../lib/kubemq/messages';
+import { KubeMQErrorText as E, RequestType, SubscribeType } from '../../lib';
 import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
 import {
   delay,

@@ -1,8 +1,20 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { get } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { type KubeMQBrokerStore, KubeMQTestBroker } from '../../lib/testing';
 import { EXTERNAL_ADDRESS } from './broker';
 import { freePort } from './ports';
@@ -51,6 +63,11 @@ export interface OwnBrokerOptions {
   rest?: boolean;
   /** Serve the API face in-process too (a real server always does). */
   api?: boolean;
+  /**
+   * Serve gRPC over TLS with this certificate (PEM paths). A real server then
+   * serves REST over TLS too; its API face stays plaintext.
+   */
+  tls?: { cert: string; key: string };
 }
 
 /**
@@ -59,7 +76,7 @@ export interface OwnBrokerOptions {
  */
 export function startOwnBroker(options: OwnBrokerOptions = {}): Promise<OwnBroker> {
   return REAL_SERVER_START && EXTERNAL_ADDRESS
-    ? RealServer.start(REAL_SERVER_START)
+    ? RealServer.start(REAL_SERVER_START, options)
     : InProcessBroker.start(options);
 }
 
@@ -101,6 +118,7 @@ class InProcessBroker implements OwnBroker {
   ): Promise<KubeMQTestBroker> {
     return KubeMQTestBroker.start({
       store,
+      tls: options.tls,
       port: ports.grpc,
       rest: options.rest ? { port: ports.rest } : undefined,
       api: options.api ? { port: ports.api } : undefined,
@@ -148,6 +166,7 @@ class RealServer implements OwnBroker {
     private readonly script: string,
     private readonly dir: string,
     private readonly ports: { grpc: number; rest: number; api: number },
+    private readonly tls: OwnBrokerOptions['tls'],
   ) {
     this.address = `127.0.0.1:${ports.grpc}`;
     this.restAddress = `127.0.0.1:${ports.rest}`;
@@ -158,10 +177,10 @@ class RealServer implements OwnBroker {
   readonly restAddress: string;
   readonly apiAddress: string;
 
-  static async start(script: string): Promise<RealServer> {
+  static async start(script: string, options: OwnBrokerOptions): Promise<RealServer> {
     const dir = mkdtempSync(join(tmpdir(), 'kubemq-own-'));
     const ports = { grpc: await freePort(), rest: await freePort(), api: await freePort() };
-    const server = new RealServer(script, dir, ports);
+    const server = new RealServer(script, dir, ports, options.tls);
     await server.restart();
     return server;
   }
@@ -187,13 +206,55 @@ class RealServer implements OwnBroker {
   async restart(): Promise<void> {
     if (this.stopped) throw new Error('this KubeMQ was stopped for good');
     if (this.pid !== undefined) return;
+    this.pid = this.tls ? await this.launchWithTls(this.tls) : await this.launchWithScript();
+    runningServers.add(this.pid);
+  }
+
+  private async launchWithScript(): Promise<number> {
     const { grpc, rest, api } = this.ports;
     const args = ['--grpc', grpc, '--rest', rest, '--api', api, '--dir', this.dir].map(String);
     const output = await run(this.script, args);
     const pid = /KUBEMQ_PID=(\d+)/.exec(output)?.[1];
     if (!pid) throw new Error(`${this.script} printed no KUBEMQ_PID:\n${output}`);
-    this.pid = Number(pid);
-    runningServers.add(this.pid);
+    return Number(pid);
+  }
+
+  /**
+   * The start script checks readiness over plain REST, which a TLS server
+   * does not answer; so with TLS the server binary beside the script is run
+   * directly, configured through the environment (SECURITY_CERT_FILENAME ...),
+   * and waited for on its plaintext API port.
+   */
+  private async launchWithTls(tls: { cert: string; key: string }): Promise<number> {
+    const binary = serverBinary(this.script);
+    const log = openSync(join(this.dir, 'kubemq.log'), 'a');
+    const child = spawn(binary, ['server'], {
+      cwd: this.dir,
+      stdio: ['ignore', log, log],
+      env: {
+        ...process.env,
+        GRPC_PORT: String(this.ports.grpc),
+        REST_PORT: String(this.ports.rest),
+        API_PORT: String(this.ports.api),
+        SECURITY_CERT_FILENAME: tls.cert,
+        SECURITY_KEY_FILENAME: tls.key,
+      },
+    });
+    closeSync(log);
+    child.unref();
+    const pid = child.pid;
+    if (pid === undefined) throw new Error(`cannot start ${binary}`);
+    for (let i = 0; i < 120; i += 1) {
+      if (await healthy(this.ports.api)) {
+        // As the start script does: subscriptions are served a moment after the API answers.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        return pid;
+      }
+      if (child.exitCode !== null) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    child.kill('SIGKILL');
+    throw new Error(`KubeMQ with TLS did not become healthy; see ${join(this.dir, 'kubemq.log')}`);
   }
 
   async stop(): Promise<void> {
@@ -237,4 +298,28 @@ async function waitUntilClosed(port: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error(`port ${port} still accepts connections 5 s after SIGKILL`);
+}
+
+/** The server binary of the start script's kubemq.gz, unpacked once into the temp directory. */
+function serverBinary(script: string): string {
+  const archive = join(dirname(script), 'kubemq.gz');
+  const { size, mtimeMs } = statSync(archive);
+  const binary = join(tmpdir(), `nestjs-kubemq-kubemq-${size}-${Math.floor(mtimeMs)}`);
+  if (!existsSync(binary)) {
+    const partial = `${binary}.${process.pid}`;
+    writeFileSync(partial, gunzipSync(readFileSync(archive)), { mode: 0o755 });
+    renameSync(partial, binary);
+  }
+  return binary;
+}
+
+function healthy(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = get({ host: '127.0.0.1', port, path: '/health', timeout: 1000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    request.once('error', () => resolve(false));
+    request.once('timeout', () => request.destroy());
+  });
 }

@@ -24,12 +24,10 @@ import {
   type KubeMQResult,
   type KubeMQSubscribe,
   type PingResult,
-} from '../../lib/kubemq/messages';
-import {
   KUBEMQ_MAX_MESSAGE_BYTES,
   kubemqServiceDefinition,
   type KubeMQMethodName,
-} from '../../lib/kubemq/proto';
+} from '../../lib';
 
 /**
  * A bare gRPC client for the `kubemq.kubemq` service, built straight from
