@@ -1,4 +1,4 @@
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { generatedClient } from '../contenders/raw';
 import { type QueueContenderModule } from './types';
 

@@ -73,7 +73,10 @@ describe('queues: the client sends, receives and peeks', () => {
       assert.match(error.message, text);
     }
     const helper = await errorOf(client.sendToQueue(jobs, 'x', { policy: { delaySeconds: -5 } }));
-    assert.match((helper as Error).message, new RegExp(`refused the queue message to "${jobs}": Error 135`));
+    assert.match(
+      (helper as Error).message,
+      new RegExp(`refused the queue message to "${jobs}": Error 135`),
+    );
     assert.deepEqual(await peekAll(client, jobs), [], 'nothing was queued');
   });
 
@@ -81,11 +84,19 @@ describe('queues: the client sends, receives and peeks', () => {
     const empty = await errorOf(
       client.emit('jobs-empty', new KubeMQRecordBuilder('').setType('queue').build()),
     );
-    assert.match((empty as Error).message, /"jobs-empty": Error 110: invalid message, cannot be empty/);
+    assert.match(
+      (empty as Error).message,
+      /"jobs-empty": Error 110: invalid message, cannot be empty/,
+    );
     const name = await errorOf(client.sendToQueue('jobs.>', 'x'));
     assert.match((name as Error).message, /"jobs\.>": Error 120: invalid queue name value/);
-    const policy = await errorOf(client.sendToQueue('jobs-p', 'x', { policy: { delaySeconds: 1.5 } }));
-    assert.match((policy as Error).message, /"jobs-p": delaySeconds must be a whole number, got 1.5/);
+    const policy = await errorOf(
+      client.sendToQueue('jobs-p', 'x', { policy: { delaySeconds: 1.5 } }),
+    );
+    assert.match(
+      (policy as Error).message,
+      /"jobs-p": delaySeconds must be a whole number, got 1.5/,
+    );
     const dlq = await errorOf(
       client.sendToQueue('jobs-p', 'x', { policy: { maxReceiveQueue: 'dead letters' } }),
     );
@@ -150,7 +161,9 @@ describe('queues: the client sends, receives and peeks', () => {
       [3],
     );
     const started = Date.now();
-    const last = await firstValueFrom(client.receiveFromQueue(jobs, { maxMessages: 5, waitSeconds: 1 }));
+    const last = await firstValueFrom(
+      client.receiveFromQueue(jobs, { maxMessages: 5, waitSeconds: 1 }),
+    );
     assert.equal(last.length, 1);
     assert.ok(Date.now() - started >= 900, 'waited for more up to the wait');
     assert.deepEqual(await firstValueFrom(client.receiveFromQueue(jobs)), []);

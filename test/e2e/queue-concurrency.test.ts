@@ -30,7 +30,8 @@ describe('queues: competing consumers and concurrency', () => {
       @Controller()
       class Worker {
         @EventPattern(jobs, { type: 'queue', concurrency: 4 })
-        async handle(@Payload() n: number) {
+        async handle(@Payload() data: unknown) {
+          const n = data as number;
           await delay(Math.random() * 5);
           handled.set(n, [...(handled.get(n) ?? []), app]);
         }
@@ -111,7 +112,8 @@ describe('queues: competing consumers and concurrency', () => {
     @Controller()
     class Worker {
       @EventPattern(jobs, { type: 'queue' })
-      async handle(@Payload() n: number, @Ctx() ctx: KubeMQContext) {
+      async handle(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+        const n = data as number;
         running += 1;
         most = Math.max(most, running);
         await delay(2);

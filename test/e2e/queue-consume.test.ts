@@ -90,7 +90,7 @@ describe('queues: a message is acked only when its handler succeeded', () => {
     @Controller()
     class Jobs {
       @EventPattern(jobs, { type: 'queue' })
-      handle(@Payload() data: { n: number }, @Ctx() ctx: KubeMQContext) {
+      handle(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
         seen.push({ data, receiveCount: ctx.getReceiveCount(), ctx, at: Date.now() });
         return timer(30).pipe(
           map(() => {

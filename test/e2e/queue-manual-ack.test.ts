@@ -29,7 +29,8 @@ const settled: string[] = [];
 @Controller()
 class ManualWorker {
   @EventPattern(jobs, { type: 'queue', manualAck: true, concurrency: 2 })
-  async handle(@Payload() action: Action, @Ctx() ctx: KubeMQContext) {
+  async handle(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+    const action = data as Action;
     const n = ctx.getReceiveCount();
     seen.push({ action, receiveCount: n, channel: ctx.getChannel(), id: ctx.getRequestId() });
     switch (action) {
@@ -62,8 +63,13 @@ class ManualWorker {
   }
 
   @EventPattern(moved, { type: 'queue' })
-  movedHere(@Payload() action: Action, @Ctx() ctx: KubeMQContext) {
-    seen.push({ action, receiveCount: ctx.getReceiveCount(), channel: ctx.getChannel(), id: ctx.getRequestId() });
+  movedHere(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+    seen.push({
+      action: data as Action,
+      receiveCount: ctx.getReceiveCount(),
+      channel: ctx.getChannel(),
+      id: ctx.getRequestId(),
+    });
   }
 
   @EventPattern(auto, { type: 'queue' })
@@ -144,11 +150,17 @@ describe('queues: manualAck handlers settle through the context', () => {
     const late = await send('ack-late');
     await waitFor('both errors', () => errors.length >= 2);
     assert.ok(
-      errors.some((e) => e.includes(`Cannot ack queue message ${twice.messageId}`) && /acked already/.test(e)),
+      errors.some(
+        (e) => e.includes(`Cannot ack queue message ${twice.messageId}`) && /acked already/.test(e),
+      ),
       errors.join('\n'),
     );
     assert.ok(
-      errors.some((e) => e.includes(`Cannot ack queue message ${late.messageId}`) && /had already returned/.test(e)),
+      errors.some(
+        (e) =>
+          e.includes(`Cannot ack queue message ${late.messageId}`) &&
+          /had already returned/.test(e),
+      ),
       errors.join('\n'),
     );
     // The late one was rejected when its handler returned, so it came back once more.
@@ -159,7 +171,11 @@ describe('queues: manualAck handlers settle through the context', () => {
     await firstValueFrom(client.sendToQueue(auto, 'x'));
     await waitFor('the auto handler', () => settled.includes('auto'));
     assert.ok(
-      errors.some((e) => /ctx\.ack\(\) on message .* settles it by its outcome; declare the handler with \{ type: 'queue', manualAck: true \}/.test(e)),
+      errors.some((e) =>
+        /ctx\.ack\(\) on message .* settles it by its outcome; declare the handler with \{ type: 'queue', manualAck: true \}/.test(
+          e,
+        ),
+      ),
       errors.join('\n'),
     );
     await delay(200);

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
@@ -148,7 +148,11 @@ describe('queues: nothing is lost when a consumer goes away', () => {
         await own.restart();
         await waitFor('the message to come back', () => deliveries.length >= 2, 60_000);
         assert.deepEqual(deliveries[1].data, { job: 'during-restart' });
-        await waitFor('the consumer to report the outage', () => events.includes('reconnect'), 30_000);
+        await waitFor(
+          'the consumer to report the outage',
+          () => events.includes('reconnect'),
+          30_000,
+        );
         assert.equal(events[0], 'disconnect');
         // And it keeps consuming.
         await firstValueFrom(ownClient.sendToQueue(jobs, { job: 'after' }));
@@ -172,15 +176,23 @@ interface Worker {
   waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
 }
 
-/** Runs test/e2e/fixtures/queue-worker in a child process, consuming `channel`. */
+/**
+ * Runs queue-worker.fixture (next to this file, compiled; found through the
+ * running test file, which works for CommonJS and ESM alike) in a child
+ * process, consuming `channel`.
+ */
 function startWorker(channel: string, address: string): Worker {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.NODE_TEST_CONTEXT;
   delete env.NODE_OPTIONS;
-  const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'queue-worker.js')], {
-    env: { ...env, WORKER_QUEUE: channel, WORKER_KUBEMQ_ADDRESS: address },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(dirname(process.argv[1]), 'queue-worker.fixture.js')],
+    {
+      env: { ...env, WORKER_QUEUE: channel, WORKER_KUBEMQ_ADDRESS: address },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   let errors = '';
   const listeners = new Set<() => void>();
