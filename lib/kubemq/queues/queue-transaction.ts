@@ -1,6 +1,7 @@
 import { status as GrpcStatus, type ClientDuplexStream, type StatusObject } from '@grpc/grpc-js';
 import { type KubeMQConnection } from '../connection';
 import { KubeMQError } from '../kubemq-error';
+import { QueueAnswers } from './queue-answers';
 import {
   makeStreamQueueRequest,
   StreamRequestType,
@@ -29,14 +30,6 @@ export interface QueueTransactionOptions {
 
 /** Why a receive came back without a message. */
 export type QueueEmptyReason = 'empty' | 'stalled' | 'abandoned';
-
-interface PendingAnswer {
-  resolve(): void;
-  reject(error: KubeMQError): void;
-  timer: NodeJS.Timeout;
-  /** Ack, reject or resend: the broker ends the transaction once it has done it. */
-  settles: boolean;
-}
 
 interface PendingReceive {
   resolve(message: QueueMessage | undefined): void;
@@ -73,7 +66,7 @@ export class QueueTransaction {
   >;
   private readonly options: QueueTransactionOptions;
   private nextRequestId = 0;
-  private readonly pending = new Map<string, PendingAnswer>();
+  private readonly answers = new QueueAnswers();
   private receiving: PendingReceive | undefined;
   private received = false;
   private held: QueueMessage | undefined;
@@ -96,11 +89,6 @@ export class QueueTransaction {
     // 'status' follows every 'error'; it is handled there.
     this.stream.on('error', () => undefined);
     this.stream.on('status', (status: StatusObject) => this.onStatus(status));
-  }
-
-  /** The message this transaction holds (after `receive()` resolved with it). */
-  get message(): QueueMessage | undefined {
-    return this.held;
   }
 
   /** Why the last `receive()` came back empty, if it did. */
@@ -225,17 +213,11 @@ export class QueueTransaction {
   ): Promise<void> {
     if (this.ended) return Promise.reject(this.lost ?? this.over());
     const requestId = this.newRequestId();
-    return new Promise<void>((resolve, reject) => {
-      const timeoutMs = this.options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
-      const timer = setTimeout(() => {
-        this.pending.delete(requestId);
-        reject(new KubeMQError(`KubeMQ did not answer within ${timeoutMs} ms`));
-        // Whatever it did or not, ending the stream leaves nothing held here.
-        this.abandon();
-      }, timeoutMs);
-      this.pending.set(requestId, { resolve, reject, timer, settles });
-      this.write(type, requestId, fields);
-    });
+    const timeoutMs = this.options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
+    // Without an answer, ending the stream leaves nothing held here, whatever the broker did.
+    const answered = this.answers.wait(requestId, settles, timeoutMs, () => this.abandon());
+    this.write(type, requestId, fields);
+    return answered;
   }
 
   private write(
@@ -254,40 +236,27 @@ export class QueueTransaction {
   }
 
   private onResponse(response: StreamQueueMessagesResponse): void {
-    const receiving = this.receiving;
-    if (response.Message && receiving && !response.IsError) {
-      this.receiving = undefined;
-      clearTimeout(receiving.timer);
-      this.held = response.Message;
-      receiving.resolve(response.Message);
-      return;
-    }
     if (!response.IsError) {
-      this.answer(response.RequestID)?.resolve();
+      if (response.Message) this.endReceive(response.Message);
+      else this.answers.answer(response.RequestID);
       return;
     }
     const error = new KubeMQError(response.Error);
     // 138 and 129 carry the id of the last request seen, whatever it was.
-    if (error.kubemqCode === 138 && receiving) {
-      this.finishReceive(undefined);
-      return;
-    }
-    if (error.kubemqCode === 129) {
+    if (error.kubemqCode === 138) {
+      this.endReceive(undefined);
+    } else if (error.kubemqCode === 129) {
       this.markLost(
         new KubeMQError(
           `${response.Error}: the broker handed the message back to the queue (ReceiveCount + 1)`,
         ),
       );
-      return;
-    }
-    if (receiving && response.RequestID === receiving.requestId) {
-      this.receiving = undefined;
-      clearTimeout(receiving.timer);
-      receiving.reject(error);
+    } else if (this.receiving?.requestId === response.RequestID) {
+      this.endReceive(error);
       this.abandon();
-      return;
+    } else {
+      this.answers.answer(response.RequestID, error);
     }
-    this.answer(response.RequestID)?.reject(error);
   }
 
   private onStatus(status: StatusObject): void {
@@ -300,65 +269,40 @@ export class QueueTransaction {
             status.details || `queue stream ended (gRPC status ${status.code})`,
             status.code,
           );
-    if (this.receiving) {
-      const receiving = this.receiving;
-      this.receiving = undefined;
-      clearTimeout(receiving.timer);
-      if (failure) receiving.reject(failure);
-      else receiving.resolve(undefined);
-    }
-    const endSettles = !failure && !this.abandoned;
-    for (const [id, answer] of this.pending) {
-      this.pending.delete(id);
-      clearTimeout(answer.timer);
-      // KubeMQ may end the stream right after a settlement without its answer.
-      if (answer.settles && endSettles) {
-        this.settled = true;
-        answer.resolve();
-      } else answer.reject(failure ?? this.lost ?? this.over());
+    this.endReceive(failure);
+    if (this.answers.end(!failure && !this.abandoned, failure ?? this.lost ?? this.over())) {
+      this.settled = true;
     }
     if (this.held && !this.settled) {
-      this.markLost(
-        failure
-          ? new KubeMQError(
-              `The queue stream failed while the message was held (${failure.message}); the broker returns it to the queue`,
-              failure.grpcCode,
-            )
-          : new KubeMQError(
-              this.abandoned
-                ? 'The message was handed back to the queue'
-                : 'KubeMQ ended the transaction; the message went back to the queue',
-            ),
-      );
+      let reason = 'KubeMQ ended the transaction; the message went back to the queue';
+      if (this.abandoned) reason = 'The message was handed back to the queue';
+      if (failure) {
+        reason = `The queue stream failed while the message was held (${failure.message}); the broker returns it to the queue`;
+      }
+      this.markLost(new KubeMQError(reason, failure?.grpcCode));
     }
     const listeners = this.endListeners.splice(0);
     for (const listener of listeners) listener();
   }
 
-  private finishReceive(message: QueueMessage | undefined): void {
+  /** Ends a pending receive: with a message, empty (undefined), or failed. */
+  private endReceive(outcome: QueueMessage | KubeMQError | undefined): void {
     const receiving = this.receiving;
     if (!receiving) return;
     this.receiving = undefined;
     clearTimeout(receiving.timer);
-    receiving.resolve(message);
-  }
-
-  private answer(requestId: string): PendingAnswer | undefined {
-    const answer = this.pending.get(requestId);
-    if (!answer) return undefined;
-    this.pending.delete(requestId);
-    clearTimeout(answer.timer);
-    return answer;
+    if (outcome instanceof KubeMQError) {
+      receiving.reject(outcome);
+      return;
+    }
+    this.held = outcome;
+    receiving.resolve(outcome);
   }
 
   private markLost(reason: KubeMQError): void {
     if (this.lost || this.settled) return;
     this.lost = reason;
-    for (const [id, answer] of this.pending) {
-      this.pending.delete(id);
-      clearTimeout(answer.timer);
-      answer.reject(reason);
-    }
+    this.answers.failAll(reason);
     const listeners = this.lostListeners.splice(0);
     for (const listener of listeners) listener(reason);
   }
