@@ -68,3 +68,8 @@ export type {
   KubeMQQueueMessage,
 } from './client/queues/queue-types';
 export { KubeMQQueueBatchError, type KubeMQQueueRefusal } from './client/queues/queue-batch-error';
+export {
+  QueueTransaction,
+  type QueueTransactionOptions,
+  type QueueEmptyReason,
+} from './kubemq/queues/queue-transaction';

@@ -64,6 +64,39 @@ describe('queues: competing consumers and concurrency', () => {
     assert.deepEqual(await peekAll(client, jobs), []);
   });
 
+  it('a handler slower than visibilitySeconds keeps its message: no competing app gets it', async () => {
+    const jobs = uniqueChannel('jobs-slow');
+    const handled: string[] = [];
+    const consumerOf = (app: string, ms: number): Type<unknown> => {
+      @Controller()
+      class Worker {
+        @EventPattern(jobs, { type: 'queue', visibilitySeconds: 1, waitSeconds: 1 })
+        async handle() {
+          handled.push(app);
+          await delay(ms);
+        }
+      }
+      return Worker;
+    };
+    const slow = await startMicroservice(moduleWith({ controllers: [consumerOf('slow', 3500)] }), {
+      address: broker.address,
+    });
+    let other: Awaited<ReturnType<typeof startMicroservice>> | undefined;
+    try {
+      await firstValueFrom(client.sendToQueue(jobs, 'long job'));
+      await waitFor('the slow handler', () => handled.length === 1);
+      other = await startMicroservice(moduleWith({ controllers: [consumerOf('other', 0)] }), {
+        address: broker.address,
+      });
+      // Three and a half visibility periods: without extensions the broker would have handed it on.
+      await delay(4500);
+      assert.deepEqual(handled, ['slow']);
+    } finally {
+      await Promise.all([slow.app.close(), other?.app.close()]);
+    }
+    assert.deepEqual(await peekAll(client, jobs), [], 'acked by the slow handler');
+  });
+
   it('concurrency 4 runs four handlers at once, and never five', async () => {
     const jobs = uniqueChannel('jobs-conc');
     let running = 0;
