@@ -43,17 +43,17 @@ export class QueueAnswers {
   /**
    * The stream ended: a waiting settlement counts as done when `endSettles`
    * (the broker ends the stream right after a settlement, sometimes without
-   * its answer); everything else fails with `error`. True when a settlement
-   * was counted as done.
+   * its answer); everything else fails with `error()`. True when a
+   * settlement was counted as done.
    */
-  end(endSettles: boolean, error: KubeMQError): boolean {
+  end(endSettles: boolean, error: () => KubeMQError): boolean {
     let settled = false;
     for (const id of [...this.waiting.keys()]) {
       const waiting = this.take(id)!;
       if (waiting.settles && endSettles) {
         settled = true;
         waiting.resolve();
-      } else waiting.reject(error);
+      } else waiting.reject(error());
     }
     return settled;
   }

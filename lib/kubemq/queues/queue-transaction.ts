@@ -270,7 +270,7 @@ export class QueueTransaction {
             status.code,
           );
     this.endReceive(failure);
-    if (this.answers.end(!failure && !this.abandoned, failure ?? this.lost ?? this.over())) {
+    if (this.answers.end(!failure && !this.abandoned, () => failure ?? this.lost ?? this.over())) {
       this.settled = true;
     }
     if (this.held && !this.settled) {
