@@ -71,7 +71,12 @@ export class QueueLane {
         message = await transaction.receive();
         if (transaction.emptyReason !== 'abandoned') this.events.onServed();
         this.attempt = 0;
-        if (!message || this.stopped) continue;
+        if (!message) continue;
+        if (this.stopped) {
+          // Stopped while the message was on its way: it goes back to the queue untouched.
+          transaction.abandon();
+          continue;
+        }
         this.holding = true;
         await deliverQueueMessage(this.scope, transaction, message);
       } catch (error) {
