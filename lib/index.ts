@@ -69,6 +69,10 @@ export type {
 } from './client/queues/queue-types';
 export { KubeMQQueueBatchError, type KubeMQQueueRefusal } from './client/queues/queue-batch-error';
 export {
+  QueuePattern,
+  type KubeMQQueueHandlerOptions,
+} from './server/queues/queue-pattern.decorator';
+export {
   QueueTransaction,
   type QueueTransactionOptions,
   type QueueEmptyReason,

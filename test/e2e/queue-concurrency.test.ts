@@ -2,9 +2,9 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Controller, type Type } from '@nestjs/common';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 import { firstValueFrom } from 'rxjs';
-import { type ClientKubeMQ, type KubeMQContext } from '../../lib';
+import { type ClientKubeMQ, type KubeMQContext, QueuePattern } from '../../lib';
 import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
 import { connectedClient, delay, moduleWith, startMicroservice } from '../support/nest';
 import { peekAll, waitFor } from '../support/queues';
@@ -29,7 +29,7 @@ describe('queues: competing consumers and concurrency', () => {
     const consumerOf = (app: string): Type<unknown> => {
       @Controller()
       class Worker {
-        @EventPattern(jobs, { type: 'queue', concurrency: 4 })
+        @QueuePattern(jobs, { concurrency: 4 })
         async handle(@Payload() data: unknown) {
           const n = data as number;
           await delay(Math.random() * 5);
@@ -70,7 +70,7 @@ describe('queues: competing consumers and concurrency', () => {
     const consumerOf = (app: string, ms: number): Type<unknown> => {
       @Controller()
       class Worker {
-        @EventPattern(jobs, { type: 'queue', visibilitySeconds: 1, waitSeconds: 1 })
+        @QueuePattern(jobs, { visibilitySeconds: 1, waitSeconds: 1 })
         async handle() {
           handled.push(app);
           await delay(ms);
@@ -105,7 +105,7 @@ describe('queues: competing consumers and concurrency', () => {
     let held = true;
     @Controller()
     class Worker {
-      @EventPattern(jobs, { type: 'queue', concurrency: 4 })
+      @QueuePattern(jobs, { concurrency: 4 })
       async handle() {
         running += 1;
         most = Math.max(most, running);
@@ -144,7 +144,7 @@ describe('queues: competing consumers and concurrency', () => {
     let most = 0;
     @Controller()
     class Worker {
-      @EventPattern(jobs, { type: 'queue' })
+      @QueuePattern(jobs)
       async handle(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
         const n = data as number;
         running += 1;

@@ -42,7 +42,7 @@ describe('queues: a message is acked only when its handler succeeded', () => {
     const seen: Seen[] = [];
     @Controller()
     class Jobs {
-      @EventPattern(jobs, { type: 'queue' })
+      @EventPattern<string>(jobs, { type: 'queue' })
       async handle(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
         await delay(20);
         seen.push({ data, receiveCount: ctx.getReceiveCount(), ctx, at: Date.now() });
@@ -89,7 +89,7 @@ describe('queues: a message is acked only when its handler succeeded', () => {
     const seen: Seen[] = [];
     @Controller()
     class Jobs {
-      @EventPattern(jobs, { type: 'queue' })
+      @EventPattern<string>(jobs, { type: 'queue' })
       handle(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
         seen.push({ data, receiveCount: ctx.getReceiveCount(), ctx, at: Date.now() });
         return timer(30).pipe(
@@ -121,7 +121,7 @@ describe('queues: a message is acked only when its handler succeeded', () => {
     const seen: Seen[] = [];
     @Controller()
     class Jobs {
-      @EventPattern(jobs, { type: 'queue' })
+      @EventPattern<string>(jobs, { type: 'queue' })
       handle(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
         seen.push({ data, receiveCount: ctx.getReceiveCount(), ctx, at: Date.now() });
         if (ctx.getReceiveCount() === 1) throw new Error('payment gateway timed out');
@@ -158,13 +158,13 @@ describe('queues: a message is acked only when its handler succeeded', () => {
     const deadLetters: Seen[] = [];
     @Controller()
     class Jobs {
-      @EventPattern(jobs, { type: 'queue' })
+      @EventPattern<string>(jobs, { type: 'queue' })
       handle(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
         attempts.push({ data, receiveCount: ctx.getReceiveCount(), ctx, at: Date.now() });
         throw new Error('cannot ever process this');
       }
 
-      @EventPattern(dlq, { type: 'queue' })
+      @EventPattern<string>(dlq, { type: 'queue' })
       deadLetter(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
         deadLetters.push({ data, receiveCount: ctx.getReceiveCount(), ctx, at: Date.now() });
       }
@@ -203,7 +203,7 @@ describe('queues: a message is acked only when its handler succeeded', () => {
     const attempts: number[] = [];
     @Controller()
     class Jobs {
-      @EventPattern(jobs, { type: 'queue' })
+      @EventPattern<string>(jobs, { type: 'queue' })
       handle(@Ctx() ctx: KubeMQContext) {
         attempts.push(ctx.getReceiveCount());
         throw new Error('always fails');
@@ -228,7 +228,7 @@ describe('queues: a message is acked only when its handler succeeded', () => {
     const handledAt: number[] = [];
     @Controller()
     class Jobs {
-      @EventPattern(jobs, { type: 'queue', waitSeconds: 1 })
+      @EventPattern<string>(jobs, { type: 'queue', waitSeconds: 1 })
       handle() {
         handledAt.push(Date.now());
       }
@@ -266,7 +266,7 @@ describe('queues: a message is acked only when its handler succeeded', () => {
       const jobs = uniqueChannel('jobs-bad');
       @Controller()
       class Bad {
-        @EventPattern(jobs, { type: 'queue', ...extras })
+        @EventPattern<string>(jobs, { type: 'queue', ...extras })
         handle() {
           return undefined;
         }
@@ -289,7 +289,7 @@ describe('queues: a message is acked only when its handler succeeded', () => {
   it("listen() fails for a queue name KubeMQ refuses, with KubeMQ's text", async () => {
     @Controller()
     class Bad {
-      @EventPattern('jobs.*', { type: 'queue' })
+      @EventPattern<string>('jobs.*', { type: 'queue' })
       handle() {
         return undefined;
       }

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Controller, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 import { firstValueFrom } from 'rxjs';
-import { ServerKubeMQ, type ClientKubeMQ, type KubeMQContext } from '../../lib';
+import { ServerKubeMQ, type ClientKubeMQ, type KubeMQContext, QueuePattern } from '../../lib';
 import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
 import { connectedClient, delay, moduleWith } from '../support/nest';
 import { CapturingLogger, peekAll, waitFor } from '../support/queues';
@@ -28,7 +28,7 @@ const settled: string[] = [];
 
 @Controller()
 class ManualWorker {
-  @EventPattern(jobs, { type: 'queue', manualAck: true, concurrency: 2 })
+  @QueuePattern(jobs, { manualAck: true, concurrency: 2 })
   async handle(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
     const action = data as Action;
     const n = ctx.getReceiveCount();
@@ -62,7 +62,7 @@ class ManualWorker {
     }
   }
 
-  @EventPattern(moved, { type: 'queue' })
+  @QueuePattern(moved)
   movedHere(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
     seen.push({
       action: data as Action,
@@ -72,7 +72,7 @@ class ManualWorker {
     });
   }
 
-  @EventPattern(auto, { type: 'queue' })
+  @QueuePattern(auto)
   async notManual(@Ctx() ctx: KubeMQContext) {
     await ctx.ack().catch((error: Error) => errors.push(error.message));
     settled.push('auto');

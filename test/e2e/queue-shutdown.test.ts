@@ -5,9 +5,9 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Controller } from '@nestjs/common';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 import { firstValueFrom } from 'rxjs';
-import { type ClientKubeMQ, type KubeMQContext } from '../../lib';
+import { type ClientKubeMQ, type KubeMQContext, QueuePattern } from '../../lib';
 import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
 import { connectedClient, delay, moduleWith, startMicroservice } from '../support/nest';
 import { NEEDS_OWN_BROKER, startOwnBroker } from '../support/own-broker';
@@ -37,7 +37,7 @@ describe('queues: nothing is lost when a consumer goes away', () => {
   function slowWorker(channel: string, ms: number, deliveries: Delivery[]) {
     @Controller()
     class SlowWorker {
-      @EventPattern(channel, { type: 'queue' })
+      @QueuePattern(channel)
       async handle(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
         const delivery = { data, receiveCount: ctx.getReceiveCount(), finished: false };
         deliveries.push(delivery);

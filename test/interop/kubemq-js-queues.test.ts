@@ -29,7 +29,7 @@ const batch: unknown[] = [];
 
 @Controller()
 class NestConsumers {
-  @EventPattern(ch.fromSdk, { type: 'queue' })
+  @EventPattern<string>(ch.fromSdk, { type: 'queue' })
   fromSdk(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
     seen.push({
       data,
@@ -41,7 +41,7 @@ class NestConsumers {
     if (ctx.getReceiveCount() === 1) throw new Error('first delivery fails');
   }
 
-  @EventPattern(ch.batchFromSdk, { type: 'queue', concurrency: 2 })
+  @EventPattern<string>(ch.batchFromSdk, { type: 'queue', concurrency: 2 })
   batchFromSdk(@Payload() data: unknown) {
     batch.push(data);
   }
