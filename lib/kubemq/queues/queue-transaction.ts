@@ -1,5 +1,6 @@
-import { status as GrpcStatus, type ClientDuplexStream, type StatusObject } from '@grpc/grpc-js';
+import { status as GrpcStatus, type StatusObject } from '@grpc/grpc-js';
 import { type KubeMQConnection } from '../connection';
+import { type DuplexCall } from '../duplex-call';
 import { KubeMQError } from '../kubemq-error';
 import { QueueAnswers } from './queue-answers';
 import {
@@ -60,10 +61,7 @@ const DEFAULT_ANSWER_TIMEOUT_MS = 10_000;
  *   wait is cancelled and reported empty (`emptyReason` 'stalled').
  */
 export class QueueTransaction {
-  private readonly stream: ClientDuplexStream<
-    StreamQueueMessagesRequest,
-    StreamQueueMessagesResponse
-  >;
+  private readonly stream: DuplexCall<StreamQueueMessagesRequest, StreamQueueMessagesResponse>;
   private readonly options: QueueTransactionOptions;
   private nextRequestId = 0;
   private readonly answers = new QueueAnswers();
@@ -82,9 +80,10 @@ export class QueueTransaction {
   /** Opens the stream; throws a KubeMQError when the connection is closed. */
   constructor(connection: KubeMQConnection, options: QueueTransactionOptions) {
     this.options = options;
-    this.stream = connection.openDuplex<StreamQueueMessagesRequest, StreamQueueMessagesResponse>(
-      'StreamQueueMessage',
-    );
+    this.stream = connection.openDuplexCall<
+      StreamQueueMessagesRequest,
+      StreamQueueMessagesResponse
+    >('StreamQueueMessage');
     this.stream.on('data', (response: StreamQueueMessagesResponse) => this.onResponse(response));
     // 'status' follows every 'error'; it is handled there.
     this.stream.on('error', () => undefined);
