@@ -25,6 +25,3 @@ export function notSupported(feature: string): CallStatus {
     details: `KubeMQTestBroker does not support ${feature} yet; use a real KubeMQ server for it`,
   };
 }
-
-/** The feature name used in the events-store refusals. */
-export const EVENTS_STORE_FEATURE = 'events store (Store=true events, EventsStore subscriptions)';

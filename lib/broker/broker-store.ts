@@ -1,3 +1,5 @@
+import { EventsStoreData } from './events-store/events-store-data';
+
 /**
  * What a KubeMQTestBroker keeps across a restart, as a real KubeMQ keeps its
  * `--dir`: the events store (stored events, durable subscription positions)
@@ -5,4 +7,7 @@
  * to start a broker that carries on where a stopped one left off. Plain
  * events and pending requests are never kept (they are not on a real server either).
  */
-export class KubeMQBrokerStore {}
+export class KubeMQBrokerStore {
+  /** Events-store channels (stored events) and durable subscription positions. */
+  readonly eventsStore = new EventsStoreData();
+}

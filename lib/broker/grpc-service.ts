@@ -17,8 +17,10 @@ import {
 } from '../kubemq/messages';
 import type { KubeMQMethodName } from '../kubemq/proto';
 import type { KubeMQBrokerStore } from './broker-store';
-import { BROKER_STOPPED, EVENTS_STORE_FEATURE, internalError, notSupported } from './broker-status';
+import { BROKER_STOPPED, internalError } from './broker-status';
 import { EventRouter } from './event-router';
+import { grpcEventSink } from './events-store/event-sink';
+import { EventsStoreRouter } from './events-store/events-store-router';
 import { endStream, OpenStreams } from './open-streams';
 import { RequestRouter, requestTypeOf } from './request-router';
 import { unsupportedQueueHandlers } from './unsupported-rpcs';
@@ -41,9 +43,6 @@ export interface BrokerIdentity {
 type Empty = Record<string, never>;
 const EMPTY: Empty = {};
 
-const STORE_REFUSAL = notSupported(EVENTS_STORE_FEATURE);
-const STORE_REFUSAL_TEXT = STORE_REFUSAL.details;
-
 /** The host name as the real server reports it: dots become `_`, a leading digit gets `kubemq-`. */
 function pingHost(): string {
   const host = hostname().replace(/\./g, '_');
@@ -52,14 +51,16 @@ function pingHost(): string {
 
 /**
  * The `kubemq.kubemq` gRPC service of KubeMQTestBroker: validates each call
- * in the real server's order and with its texts, routes requests and
- * events, and refuses what it does not implement with UNIMPLEMENTED.
+ * in the real server's order and with its texts, routes requests, events
+ * and events-store events, and refuses what it does not implement
+ * (queues) with UNIMPLEMENTED.
  * Authorization metadata is accepted and ignored, as on KubeMQ Community.
  */
 export class KubeMQGrpcService {
   /** Shared with the REST face, so REST and gRPC clients reach each other. */
   readonly requests = new RequestRouter();
   readonly events = new EventRouter();
+  readonly eventsStore: EventsStoreRouter;
   private readonly streams = new OpenStreams();
   private readonly host = pingHost();
   private stopped = false;
@@ -68,7 +69,9 @@ export class KubeMQGrpcService {
     private readonly identity: BrokerIdentity,
     /** Kept across restarts; the events store and queues keep their state here. */
     readonly store: KubeMQBrokerStore,
-  ) {}
+  ) {
+    this.eventsStore = new EventsStoreRouter(store.eventsStore);
+  }
 
   /** True once shutdown() has begun. */
   get isStopped(): boolean {
@@ -157,7 +160,7 @@ export class KubeMQGrpcService {
     const event = call.request;
     const problem = eventError(event);
     if (problem) return callback(internalError(problem));
-    if (event.Store) return callback(STORE_REFUSAL);
+    if (event.Store) return callback(null, this.eventsStore.publish(event));
     const eventId = this.events.publish(event);
     callback(null, { EventID: eventId, Sent: true, Error: '' });
   };
@@ -168,13 +171,13 @@ export class KubeMQGrpcService {
     if (this.stopped) return endStream(call, BROKER_STOPPED);
     const close = this.streams.track(call, () => undefined);
     call.on('data', (event: KubeMQEvent) => {
-      // Errors are answered in-band and do not end the stream; a successful
-      // plain event gets no answer at all.
+      // Errors are answered in-band and do not end the stream; a store event
+      // is always answered, a successful plain event not at all.
       const problem = eventError(event);
       if (problem) {
         call.write({ EventID: event.EventID, Sent: false, Error: problem });
       } else if (event.Store) {
-        call.write({ EventID: event.EventID, Sent: false, Error: STORE_REFUSAL_TEXT });
+        call.write(this.eventsStore.publish(event));
       } else {
         this.events.publish(event);
       }
@@ -189,10 +192,15 @@ export class KubeMQGrpcService {
   > = (call) => {
     if (this.stopped) return endStream(call, BROKER_STOPPED);
     const subscribe = call.request;
-    const problem = eventSubscriptionError(subscribe);
+    const problem = eventSubscriptionError(subscribe, this.eventsStore.isClientLive);
     if (problem) return endStream(call, internalError(problem));
     if (subscribe.SubscribeTypeData === SubscribeType.EventsStore) {
-      return endStream(call, STORE_REFUSAL);
+      const subscription = this.eventsStore.subscribe(subscribe, grpcEventSink(call));
+      if ('error' in subscription) return endStream(call, internalError(subscription.error));
+      this.streams.track(call, subscription.close);
+      // A client gone before we got here fires no 'cancelled' later: free its ClientID now.
+      if (call.cancelled) subscription.close();
+      return;
     }
     const remove = this.events.subscribe({
       pattern: subscribe.Channel,

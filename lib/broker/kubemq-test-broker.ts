@@ -16,8 +16,9 @@ export interface KubeMQTestBrokerOptions {
   host?: string;
   /**
    * Also serve KubeMQ's REST face (a real server's port 9090): `/ping`,
-   * `/send/request`, `/send/response`, `/send/event` and the WebSocket
-   * subscriptions `/subscribe/requests` and `/subscribe/events`. `true` picks
+   * `/send/request`, `/send/response`, `/send/event` (plain or Store), the
+   * WebSocket subscriptions `/subscribe/requests` and `/subscribe/events`
+   * (events and events store) and the WebSocket `/send/stream`. `true` picks
    * a free port. Off by default.
    */
   rest?: boolean | { port?: number };
@@ -66,11 +67,16 @@ function formatAddress(host: string, port: number): string {
  * the real gRPC protocol (`kubemq.kubemq` service), for tests and local
  * development without a KubeMQ server.
  *
- * It behaves like KubeMQ Community v2.4 for commands, queries and plain
- * events: the same validation order and error texts, fan-out with queue
- * groups, wildcard subscriptions, and requests that fail with
- * `Error 301: timeout for request message` only after their full Timeout.
- * Events store and queues are not implemented: those RPCs answer
+ * It behaves like KubeMQ Community v2.4 for commands, queries, events and
+ * the events store: the same validation order and error texts, fan-out with
+ * queue groups, wildcard subscriptions, requests that fail with
+ * `Error 301: timeout for request message` only after their full Timeout,
+ * and events-store subscriptions with every start position, one live
+ * subscription per ClientID and the real server's durable resume (the same
+ * ClientID on the same channel carries on where it stopped; a group's
+ * position is shared and outlives its members). What the events store holds
+ * is kept in {@link KubeMQTestBroker.store} and survives a restart with
+ * `start({ store })`. Queues are not implemented: those RPCs answer
  * UNIMPLEMENTED with a message that names them.
  *
  * @example

@@ -9,6 +9,7 @@ import {
   type KubeMQResponse,
   type KubeMQSubscribe,
 } from '../kubemq/messages';
+import { eventsStoreSubscriptionError } from './events-store/subscribe-checks';
 
 /**
  * The server's checks for each incoming message, in the server's order: each
@@ -61,17 +62,13 @@ export function eventError(event: KubeMQEvent): KubeMQErrorTextValue | undefined
   return undefined;
 }
 
-/** ClientIDs the events-store layer accepts. */
-const STORE_CLIENT_ID = /^[a-zA-Z0-9_-]+$/;
-
-/** True for an int64 decimal string that is 0 or negative. */
-function notPositive(value: string): boolean {
-  return value === '' || value === '0' || value.startsWith('-');
-}
-
-/** SubscribeToEvents (§5.3), for both Events and EventsStore subscriptions. */
+/**
+ * SubscribeToEvents (§5.3), for both Events and EventsStore subscriptions.
+ * `isClientLive` says which ClientIDs hold a live events-store subscription.
+ */
 export function eventSubscriptionError(
   subscribe: KubeMQSubscribe,
+  isClientLive: (clientId: string) => boolean = () => false,
 ): KubeMQErrorTextValue | undefined {
   const type = subscribe.SubscribeTypeData;
   if (type === SubscribeType.Events) {
@@ -84,21 +81,5 @@ export function eventSubscriptionError(
     return undefined;
   }
   if (type !== SubscribeType.EventsStore) return KubeMQErrorText.invalidSubscribeType;
-  if (subscribe.ClientID === '') return KubeMQErrorText.emptyClientId;
-  if (!STORE_CLIENT_ID.test(subscribe.ClientID)) return KubeMQErrorText.invalidStanClientId;
-  const channelProblem = sendChannelError(subscribe.Channel);
-  if (channelProblem) return channelProblem;
-  const start = subscribe.EventsStoreTypeData;
-  const value = subscribe.EventsStoreTypeValue;
-  if (start === EventsStoreType.Undefined) return KubeMQErrorText.undefinedEventsStoreType;
-  if (start === EventsStoreType.StartAtSequence && notPositive(value)) {
-    return KubeMQErrorText.invalidStartAtSequence;
-  }
-  if (start === EventsStoreType.StartAtTime && notPositive(value)) {
-    return KubeMQErrorText.invalidStartAtTime;
-  }
-  if (start === EventsStoreType.StartAtTimeDelta && notPositive(value)) {
-    return KubeMQErrorText.invalidStartAtTimeDelta;
-  }
-  return undefined;
+  return eventsStoreSubscriptionError(subscribe, isClientLive);
 }

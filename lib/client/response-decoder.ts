@@ -1,3 +1,4 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import { decodeWireError } from '../errors/wire-error';
 import { KubeMQError } from '../kubemq/kubemq-error';
 import { RequestType, type KubeMQRequest, type KubeMQResponse } from '../kubemq/messages';
@@ -34,8 +35,9 @@ export function decodeResponse(request: KubeMQRequest, response: KubeMQResponse)
  */
 export function describeRequestError(request: KubeMQRequest, error: KubeMQError): KubeMQError {
   const kind = request.RequestTypeData === RequestType.Query ? 'query' : 'command';
+  const tooLarge = error.grpcCode === GrpcStatus.RESOURCE_EXHAUSTED ? ' (see maxMessageBytes)' : '';
   const message = error.isTimeout
     ? `No response to ${kind} on KubeMQ channel "${request.Channel}" within ${request.Timeout} ms (${error.message})`
-    : `The ${kind} on KubeMQ channel "${request.Channel}" failed: ${error.message}`;
+    : `The ${kind} on KubeMQ channel "${request.Channel}" failed: ${error.message}${tooLarge}`;
   return new KubeMQError(message, error.grpcCode, { cause: error });
 }

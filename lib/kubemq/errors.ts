@@ -60,6 +60,11 @@ export const KubeMQErrorText = {
   requestUnknown: 'request unknown',
   invalidStanClientId:
     'stan: invalid clientID: only alphanumeric and `-` or `_` characters allowed',
+  /** Events-store subscribe to a channel STAN cannot name (empty token, leading `.`, `/`). */
+  stanInvalidSubject: 'stan: invalid subject',
+  /** Events-store subscribe with a Group when the channel or group holds a `:`. */
+  stanDurableQueueName:
+    "stan: durable name of a durable queue subscriber can't contain the character ':'",
 } as const;
 
 export type KubeMQErrorTextValue = (typeof KubeMQErrorText)[keyof typeof KubeMQErrorText];

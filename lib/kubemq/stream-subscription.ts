@@ -18,6 +18,12 @@ export interface StreamSubscriptionHandlers<T> {
   onDisconnect?(error: KubeMQError, retryInMs: number): void;
   /** The re-opened stream holds (it delivered a message or stayed open a second). Once per outage. */
   onReconnect?(): void;
+  /**
+   * The broker sent a message larger than this connection accepts
+   * (`maxMessageBytes`): grpc-js ended the stream for it, the message is
+   * lost, and the stream is opened again at once. Not an outage.
+   */
+  onOversized?(error: KubeMQError): void;
 }
 
 /** Timing of re-subscription attempts. */
@@ -116,6 +122,11 @@ export class StreamSubscription<T> {
       status.details || `subscription stream ended (gRPC status ${status.code})`,
       status.code,
     );
+    if (status.code === GrpcStatus.RESOURCE_EXHAUSTED && this.healthy) {
+      this.handlers.onOversized?.(error);
+      this.openStream();
+      return;
+    }
     if (isFatal(error)) {
       this.cancelled = true;
       this.handlers.onError?.(error);

@@ -139,6 +139,10 @@ export class ServerKubeMQ
     return {
       onError: (error) =>
         this.reportError(`KubeMQ refused the subscription to "${channel}"`, error),
+      onOversized: (error) =>
+        this.logger.error(
+          `Dropped a message on "${channel}" larger than maxMessageBytes (${error.message})`,
+        ),
       onDisconnect: (error) => {
         this.droppedSubscriptions += 1;
         if (this.droppedSubscriptions > 1) return;

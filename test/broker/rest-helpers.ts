@@ -142,10 +142,13 @@ export class Subscription {
       ws.once('open', () => resolve(subscription));
       ws.once('unexpected-response', (_req, res) => {
         let body = '';
+        const socket = res.socket;
         res.on('data', (chunk: Buffer) => (body += chunk));
-        res.on('end', () =>
-          reject(Object.assign(new Error('refused'), { status: res.statusCode, body })),
-        );
+        res.on('end', () => {
+          // A real server keeps the refused connection open (60 s), holding the test process.
+          socket.destroy();
+          reject(Object.assign(new Error('refused'), { status: res.statusCode, body }));
+        });
       });
       ws.once('error', reject);
     });

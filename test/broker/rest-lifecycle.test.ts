@@ -80,6 +80,11 @@ describe('KubeMQTestBroker REST and API faces', () => {
       channel: `${channel}-other`,
       subscribe_type: 'commands',
     });
+    const responder = await Subscription.open(`ws://${broker.restAddress}`, 'requests', {
+      client_id: 'silent-responder',
+      channel,
+      subscribe_type: 'commands',
+    });
     const waiting = post(`${rest}/send/request`, {
       RequestTypeData: 1,
       ClientID: 'c',
@@ -87,7 +92,9 @@ describe('KubeMQTestBroker REST and API faces', () => {
       Body: b64('x'),
       Timeout: 10_000,
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The request is waiting in the broker once a silent responder has it (a fixed pause was
+    // too short on a loaded machine).
+    await responder.frame(0);
     const started = Date.now();
     await broker.stop();
     const answer = await waiting;

@@ -124,6 +124,19 @@ export class StreamReader<T> {
     this.call.cancel();
   }
 
+  /**
+   * Stops reading: once grpc-js's small buffer is full, HTTP/2 flow control
+   * holds the broker's writes back (a slow subscriber).
+   */
+  pause(): void {
+    this.call.pause();
+  }
+
+  /** Reads again after pause(). */
+  resume(): void {
+    this.call.resume();
+  }
+
   private wake(): void {
     const waiters = this.waiters;
     this.waiters = [];

@@ -1,5 +1,6 @@
 import type { PingResult } from '../../kubemq/messages';
 import type { EventRouter } from '../event-router';
+import type { EventsStoreRouter } from '../events-store/events-store-router';
 import type { RequestRouter } from '../request-router';
 
 /**
@@ -10,6 +11,7 @@ import type { RequestRouter } from '../request-router';
 export interface BrokerCore {
   readonly requests: RequestRouter;
   readonly events: EventRouter;
+  readonly eventsStore: EventsStoreRouter;
   /** True once stop() has begun. */
   readonly isStopped: boolean;
   /** Ping's answer right now. */

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { KUBEMQ_MAX_MESSAGE_BYTES } from '../../kubemq/proto';
-import { BROKER_STOPPED, EVENTS_STORE_FEATURE, notSupported } from '../broker-status';
+import { BROKER_STOPPED, notSupported } from '../broker-status';
 import { eventError, requestError, responseError } from '../validation';
 import type { BrokerCore } from './broker-core';
 import { BindError, bindBody, BodyTooLargeError, readBody } from './http-bind';
@@ -18,6 +18,7 @@ import {
   type ServerHeaders,
 } from './http-reply';
 import { closeHttp, listenHttp } from './listen';
+import { SendStreams } from './send-stream';
 import { WebSocketSubscriptions, type SubscriptionKind } from './websocket-subscriptions';
 import { encodeWire } from './wire-json';
 import {
@@ -57,15 +58,17 @@ function isWebSocketUpgrade(request: IncomingMessage): boolean {
 /**
  * KubeMQ's REST face (port 9090 on a real server) for KubeMQTestBroker:
  * `GET /`, `GET /ping`, `POST /send/request`, `POST /send/response`,
- * `POST /send/event`, and the WebSocket subscriptions `GET
- * /subscribe/requests` and `GET /subscribe/events`, with the real server's
+ * `POST /send/event` (plain or Store), the WebSocket subscriptions `GET
+ * /subscribe/requests` and `GET /subscribe/events` (events and events
+ * store), and the WebSocket `GET /send/stream`, with the real server's
  * envelope, JSON shapes, status codes and texts. Everything goes through the
  * broker's own validation and routers, so REST and gRPC clients talk to
- * each other. Queue routes and `/send/stream` answer 501 with a message
- * saying they are not implemented.
+ * each other. Queue routes answer 501 with a message saying they are not
+ * implemented.
  */
 export class RestFace {
   private readonly subscriptions: WebSocketSubscriptions;
+  private readonly sendStreams: SendStreams;
   private readonly routes: Record<string, Record<string, Handler>>;
   private readonly server: Server;
   private port = 0;
@@ -75,6 +78,7 @@ export class RestFace {
     private readonly headers: ServerHeaders,
   ) {
     this.subscriptions = new WebSocketSubscriptions(core, headers);
+    this.sendStreams = new SendStreams(core);
     const unsupported = (what: string): Handler => {
       const error = notSupported(`${what} over REST`).details;
       return () => envelope(this.headers, 501, { error });
@@ -87,7 +91,7 @@ export class RestFace {
       '/send/event': { POST: (call) => this.sendEvent(call) },
       '/subscribe/requests': { GET: (call) => this.plainSubscribe('requests', call) },
       '/subscribe/events': { GET: (call) => this.plainSubscribe('events', call) },
-      '/send/stream': { GET: unsupported('events streams (/send/stream)') },
+      '/send/stream': { GET: () => this.notAWebSocket() },
       '/queue/send': { POST: unsupported('queues (/queue/send)') },
       '/queue/send_batch': { POST: unsupported('queues (/queue/send_batch)') },
       '/queue/receive': { POST: unsupported('queues (/queue/receive)') },
@@ -126,8 +130,10 @@ export class RestFace {
    */
   async close(): Promise<void> {
     this.subscriptions.closeAll(BROKER_STOPPED.details);
+    this.sendStreams.closeAll();
     await closeHttp(this.server, CLOSE_GRACE_MS);
     this.subscriptions.terminate();
+    this.sendStreams.terminate();
   }
 
   // ---- Dispatch -------------------------------------------------------------------------
@@ -164,10 +170,15 @@ export class RestFace {
     socket.on('error', () => undefined);
     const url = new URL(request.url ?? '/', 'http://broker');
     const kind = this.subscriptionKind(url.pathname);
-    if (kind && request.method === 'GET' && isWebSocketUpgrade(request) && !this.core.isStopped) {
+    const upgrading =
+      request.method === 'GET' && isWebSocketUpgrade(request) && !this.core.isStopped;
+    if (kind && upgrading) {
       const checked = this.subscriptions.check(kind, url.searchParams);
       if ('status' in checked) return sendRaw(socket, withCors(request, checked));
       return this.subscriptions.upgrade(kind, checked, request, socket as Duplex, head);
+    }
+    if (url.pathname === '/send/stream' && upgrading) {
+      return this.sendStreams.upgrade(request, socket as Duplex, head);
     }
     // Not a subscription: answer it as an ordinary request, on the raw socket.
     this.dispatch(request).then(
@@ -230,11 +241,9 @@ export class RestFace {
     if ('status' in event) return event;
     const problem = eventError(event);
     if (problem) return envelope(this.headers, 400, { error: problem });
-    if (event.Store) {
-      return envelope(this.headers, 400, { error: notSupported(EVENTS_STORE_FEATURE).details });
-    }
-    const eventId = this.core.events.publish(event);
-    const result = { EventID: eventId, Sent: true, Error: '' };
+    const result = event.Store
+      ? this.core.eventsStore.publish(event)
+      : { EventID: this.core.events.publish(event), Sent: true, Error: '' };
     return envelope(this.headers, 200, { data: encodeWire(RESULT_SCHEMA, result) });
   }
 
@@ -246,6 +255,11 @@ export class RestFace {
   private plainSubscribe(kind: SubscriptionKind, call: Call): HttpReply {
     const checked = this.subscriptions.check(kind, call.url.searchParams);
     if ('status' in checked) return checked;
+    return this.notAWebSocket();
+  }
+
+  /** gorilla's refusal of a handshake without `Connection: upgrade`, then echo's envelope. */
+  private notAWebSocket(): HttpReply {
     const trailer = envelope(this.headers, 500, { error: NOT_A_WEBSOCKET });
     return {
       status: 400,

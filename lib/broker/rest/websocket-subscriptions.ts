@@ -3,11 +3,11 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { KubeMQErrorText } from '../../kubemq/errors';
 import { SubscribeType, makeSubscribe, type KubeMQSubscribe } from '../../kubemq/messages';
-import { EVENTS_STORE_FEATURE, notSupported } from '../broker-status';
 import { eventSubscriptionError, requestSubscriptionError } from '../validation';
 import { requestTypeOf } from '../request-router';
 import type { BrokerCore } from './broker-core';
 import { envelope, envelopeFrame, type HttpReply, type ServerHeaders } from './http-reply';
+import { webSocketEventSink } from './websocket-event-sink';
 import { encodeWire } from './wire-json';
 import { EVENT_RECEIVE_SCHEMA, REQUEST_SCHEMA } from './wire-schemas';
 
@@ -76,11 +76,10 @@ export class WebSocketSubscriptions {
         : type === SubscribeType.Events || type === SubscribeType.EventsStore;
     if (!allowed) return this.refuse(KubeMQErrorText.invalidSubscribeType);
     const problem =
-      kind === 'requests' ? requestSubscriptionError(subscribe) : eventSubscriptionError(subscribe);
+      kind === 'requests'
+        ? requestSubscriptionError(subscribe)
+        : eventSubscriptionError(subscribe, this.core.eventsStore.isClientLive);
     if (problem) return this.refuse(problem);
-    if (type === SubscribeType.EventsStore) {
-      return this.refuse(notSupported(EVENTS_STORE_FEATURE).details);
-    }
     return subscribe;
   }
 
@@ -98,6 +97,12 @@ export class WebSocketSubscriptions {
         return;
       }
       const remove = this.subscribe(kind, subscribe, ws);
+      if (typeof remove === 'string') {
+        // Checked before the upgrade, but another subscriber took the ClientID meanwhile.
+        ws.send(envelopeFrame(remove));
+        ws.close(1008);
+        return;
+      }
       this.open.set(ws, remove);
       // The client has nothing to say on this socket; its frames are read and dropped.
       ws.on('message', () => undefined);
@@ -133,10 +138,19 @@ export class WebSocketSubscriptions {
     this.server.close();
   }
 
-  private subscribe(kind: SubscriptionKind, subscribe: KubeMQSubscribe, ws: WebSocket) {
+  /** Starts delivering to `ws`; returns the removal, or the refusal text of an events-store subscription. */
+  private subscribe(
+    kind: SubscriptionKind,
+    subscribe: KubeMQSubscribe,
+    ws: WebSocket,
+  ): (() => void) | string {
     const push = (frame: string): void => {
       if (ws.readyState === ws.OPEN) ws.send(frame);
     };
+    if (subscribe.SubscribeTypeData === SubscribeType.EventsStore) {
+      const subscription = this.core.eventsStore.subscribe(subscribe, webSocketEventSink(ws));
+      return 'error' in subscription ? subscription.error : subscription.close;
+    }
     if (kind === 'events') {
       return this.core.events.subscribe({
         pattern: subscribe.Channel,
