@@ -14,7 +14,7 @@ import {
 } from '../../lib';
 import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
 import { connectedClient, delay, moduleWith, startMicroservice } from '../support/nest';
-import { peekAll, waitFor } from '../support/queues';
+import { CapturingLogger, peekAll, waitFor } from '../support/queues';
 
 interface Seen {
   data: unknown;
@@ -221,6 +221,54 @@ describe('queues: a message is acked only when its handler succeeded', () => {
     }
     assert.deepEqual(attempts, [1]);
     assert.deepEqual(await peekAll(client, jobs), []);
+  });
+
+  it('a message larger than maxMessageBytes comes back until its dead-letter queue takes it', async () => {
+    const jobs = uniqueChannel('jobs-big');
+    const dlq = `${jobs}-dlq`;
+    const small: unknown[] = [];
+    const deadLetters: Seen[] = [];
+    @Controller()
+    class Jobs {
+      @EventPattern<string>(jobs, { type: 'queue' })
+      handle(@Payload() data: unknown) {
+        small.push(data);
+      }
+    }
+    @Controller()
+    class DeadLetters {
+      @EventPattern<string>(dlq, { type: 'queue' })
+      handle(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
+        deadLetters.push({ data, receiveCount: ctx.getReceiveCount(), ctx, at: Date.now() });
+      }
+    }
+    const { app: roomy } = await startMicroservice(moduleWith({ controllers: [DeadLetters] }), {
+      address: broker.address,
+    });
+    // Nest's logger is global: the app whose lines are checked starts last.
+    const logger = new CapturingLogger();
+    const limited = await NestFactory.createMicroservice(moduleWith({ controllers: [Jobs] }), {
+      strategy: new ServerKubeMQ({ address: broker.address, maxMessageBytes: 2048 }),
+      logger,
+    });
+    await limited.listen();
+    try {
+      const big = 'x'.repeat(8192);
+      await firstValueFrom(
+        client.sendToQueue(jobs, big, { policy: { maxReceiveCount: 2, maxReceiveQueue: dlq } }),
+      );
+      await firstValueFrom(client.sendToQueue(jobs, 'small'));
+      await waitFor('the dead letter', () => deadLetters.length === 1, 20_000);
+      assert.equal(deadLetters[0].data, big);
+      assert.equal(deadLetters[0].ctx.getReRoutedFrom(), jobs);
+      await waitFor('the small message', () => small.length === 1);
+      assert.deepEqual(small, ['small']);
+      const [line] = logger.lines.filter((l) => l.level === 'error' && l.message.includes(jobs));
+      assert.ok(line, 'an error line names the queue');
+      assert.match(line.message, /larger than maxMessageBytes/);
+    } finally {
+      await Promise.all([limited.close(), roomy.close()]);
+    }
   });
 
   it('a delayed message is not handled before its delay', async () => {

@@ -33,6 +33,7 @@ class QueueConsumer implements KubeMQConsumer, QueueDeliveryScope {
   private readonly lifecycle: SubscriptionLifecycle;
   private down = false;
   private refused = false;
+  private oversized = false;
   closing = false;
 
   constructor(
@@ -45,6 +46,7 @@ class QueueConsumer implements KubeMQConsumer, QueueDeliveryScope {
       onServed: () => this.onServed(),
       onOutage: (error: KubeMQError, retryInMs: number) => this.onOutage(error, retryInMs),
       onRefused: (error: KubeMQError) => this.onRefused(error),
+      onOversized: (error: KubeMQError) => this.onOversized(error),
     };
     for (let i = 0; i < options.concurrency; i += 1) this.lanes.push(new QueueLane(this, events));
   }
@@ -74,6 +76,7 @@ class QueueConsumer implements KubeMQConsumer, QueueDeliveryScope {
   }
 
   private onServed(): void {
+    this.oversized = false;
     if (!this.down) return;
     this.down = false;
     this.lifecycle.onReconnect?.();
@@ -83,6 +86,15 @@ class QueueConsumer implements KubeMQConsumer, QueueDeliveryScope {
     if (this.down) return;
     this.down = true;
     this.lifecycle.onDisconnect?.(error, retryInMs);
+  }
+
+  /** Logged once until a message gets through again: the same message can come back many times. */
+  private onOversized(error: KubeMQError): void {
+    if (this.oversized) return;
+    this.oversized = true;
+    this.host.logger.error(
+      `A message of the queue "${this.entry.channel}" is larger than maxMessageBytes (${error.message}): KubeMQ puts it back (ReceiveCount + 1) and, past its MaxReceiveCount, moves it to its dead-letter queue or drops it. Raise maxMessageBytes to consume it.`,
+    );
   }
 
   private onRefused(error: KubeMQError): void {

@@ -15,6 +15,11 @@ export interface QueueLaneEvents {
   onOutage(error: KubeMQError, retryInMs: number): void;
   /** The broker refused the receive in a way no retry fixes; the lane has stopped. */
   onRefused(error: KubeMQError): void;
+  /**
+   * A message was larger than `maxMessageBytes`: grpc-js ended the
+   * transaction for it, and KubeMQ puts the message back (ReceiveCount + 1).
+   */
+  onOversized(error: KubeMQError): void;
 }
 
 /**
@@ -87,6 +92,12 @@ export class QueueLane {
           this.events.onRefused(failure);
           break;
         }
+        if (failure.grpcCode === GrpcStatus.RESOURCE_EXHAUSTED) {
+          // Not an outage; a pause keeps a huge message from being fetched back to back.
+          this.events.onOversized(failure);
+          await this.pause(this.scope.host.options.reconnectDelay ?? DEFAULT_RECONNECT_DELAY_MS);
+          continue;
+        }
         await this.backoff(failure);
       } finally {
         this.holding = false;
@@ -102,6 +113,11 @@ export class QueueLane {
     const delay = Math.min(max, base * 2 ** Math.min(this.attempt, 16));
     this.attempt += 1;
     this.events.onOutage(error, delay);
+    return this.pause(delay);
+  }
+
+  /** Waits `delay` ms, or less when the lane is stopped. */
+  private pause(delay: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, delay);
       function done() {
