@@ -101,6 +101,14 @@ describe('queues: the client sends, receives and peeks', () => {
       client.sendToQueue('jobs-p', 'x', { policy: { maxReceiveQueue: 'dead letters' } }),
     );
     assert.match((dlq as Error).message, /maxReceiveQueue "dead letters": Error 120/);
+    const notAName = await errorOf(client.sendToQueue(42 as unknown as string, 'x'));
+    assert.match((notAName as Error).message, /"?42"?: Error 120/);
+    const notAList = await errorOf(client.sendQueueBatch('jobs-p', 'abc' as unknown as string[]));
+    assert.match((notAList as Error).message, /"jobs-p": it needs at least one message/);
+    const noOptions = await errorOf(
+      client.receiveFromQueue('jobs p', null as unknown as { maxMessages: number }),
+    );
+    assert.match((noOptions as Error).message, /"jobs p": Error 120/);
     const command = await errorOf(
       client.send('cmd', new KubeMQRecordBuilder('x').setPolicy({ delaySeconds: 1 }).build()),
     );

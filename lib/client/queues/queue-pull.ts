@@ -24,8 +24,8 @@ export async function pullFromQueue<TData>(
   if (problem) {
     throw new KubeMQError(`Cannot ${verb} the queue ${JSON.stringify(channel)}: ${problem}`);
   }
-  const maxMessages = options.maxMessages ?? 1;
-  const waitSeconds = options.waitSeconds ?? 1;
+  const maxMessages = options?.maxMessages ?? 1;
+  const waitSeconds = options?.waitSeconds ?? 1;
   for (const [name, value] of [
     ['maxMessages', maxMessages],
     ['waitSeconds', waitSeconds],

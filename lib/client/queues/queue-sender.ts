@@ -39,7 +39,7 @@ export function sendToQueue(
   options: KubeMQQueueSendOptions,
   defaultTimeout: number,
 ): Promise<KubeMQQueueSendResult> {
-  const encoded = encodeQueueMessage(channel, data, connection.clientId, options);
+  const encoded = encodeQueueMessage(channel, data, connection.clientId, options ?? {});
   return sendOneToQueue(connection, channel, encoded.message, encoded.timeout ?? defaultTimeout);
 }
 
@@ -63,9 +63,9 @@ export async function sendBatchToQueue(
     );
   }
   const messages = items.map(
-    (item) => encodeQueueMessage(channel, item, connection.clientId, options).message,
+    (item) => encodeQueueMessage(channel, item, connection.clientId, options ?? {}).message,
   );
-  const timeout = options.timeout ?? defaultTimeout;
+  const timeout = options?.timeout ?? defaultTimeout;
   let response;
   try {
     response = await sendQueueMessagesBatch(connection, messages, randomUUID(), timeout);

@@ -9,6 +9,7 @@ export function queueChannelError(
   channel: string,
 ): typeof KubeMQErrorText.invalidQueueName | undefined {
   if (
+    typeof channel !== 'string' ||
     channel === '' ||
     channel.endsWith('.') ||
     channel.includes(' ') ||
