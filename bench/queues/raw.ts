@@ -5,8 +5,8 @@ import { type QueueContenderModule } from './types';
 /**
  * The floor: @grpc/grpc-js and the generated client alone. Sends with
  * SendQueueMessage; consumes with StreamQueueMessage the way our consumer
- * does (one stream per message, the next receive as soon as the ack is
- * answered), minus everything Nest.
+ * does (one stream per message; the next receive as soon as the ack is
+ * answered, or, with one lane, once the stream has ended), minus everything Nest.
  */
 
 interface StreamResponse {
@@ -45,6 +45,8 @@ export const rawQueues: QueueContenderModule = {
       consumer: {
         async consume(channel, concurrency, onHandled) {
           let stopped = false;
+          // As ours: one lane waits for each transaction's end, which keeps the queue's order.
+          const ordered = concurrency === 1;
           const open = new Set<grpc.ClientDuplexStream<object, StreamResponse>>();
           const lane = (): void => {
             if (stopped) return;
@@ -65,7 +67,7 @@ export const rawQueues: QueueContenderModule = {
                   RefSequence: response.Message.Attributes.Sequence,
                 });
                 onHandled();
-              } else again();
+              } else if (!ordered) again();
             });
             stream.on('error', () => undefined);
             stream.on('status', () => {

@@ -7,6 +7,9 @@ import { KubeMQError } from '../../kubemq/kubemq-error';
 import { QueueTransaction } from '../../kubemq/queues/queue-transaction';
 import { deliverQueueMessage, type QueueDeliveryScope } from './queue-delivery';
 
+/** How long a lane of a `concurrency: 1` consumer waits for its last transaction to end. */
+const PREVIOUS_END_WAIT_MS = 2_000;
+
 /** What a lane reports to its consumer. */
 export interface QueueLaneEvents {
   /** A receive was answered (a message or an empty wait): the broker serves us. */
@@ -66,6 +69,8 @@ export class QueueLane {
     while (!this.stopped) {
       let message;
       try {
+        if (options.concurrency === 1) await this.previousEnded();
+        if (this.stopped) break;
         const transaction = new QueueTransaction(host.connection, {
           channel: entry.channel,
           clientId: host.connection.clientId,
@@ -104,6 +109,24 @@ export class QueueLane {
       }
     }
     this.transaction = undefined;
+  }
+
+  /**
+   * One lane alone keeps the queue's order only if each transaction has
+   * ended before the next receive: KubeMQ Community closes a transaction's
+   * internal subscription a few ms after its stream, and a message it pushes
+   * there meanwhile comes back late (docs/design.md, Queues).
+   */
+  private previousEnded(): Promise<void> {
+    const previous = this.transaction;
+    if (!previous) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, PREVIOUS_END_WAIT_MS);
+      previous.onEnd(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   private backoff(error: KubeMQError): Promise<void> {
