@@ -17,11 +17,3 @@ export const BROKER_STOPPED: CallStatus = {
   code: status.UNAVAILABLE,
   details: `${KubeMQErrorText.serverShutdown} (KubeMQTestBroker stopped)`,
 };
-
-/** UNIMPLEMENTED, naming the RPC or feature KubeMQTestBroker lacks. */
-export function notSupported(feature: string): CallStatus {
-  return {
-    code: status.UNIMPLEMENTED,
-    details: `KubeMQTestBroker does not support ${feature} yet; use a real KubeMQ server for it`,
-  };
-}

@@ -1,4 +1,5 @@
 import { EventsStoreData } from './events-store/events-store-data';
+import { QueueStore } from './queues/queue-store';
 
 /**
  * What a KubeMQTestBroker keeps across a restart, as a real KubeMQ keeps its
@@ -10,4 +11,6 @@ import { EventsStoreData } from './events-store/events-store-data';
 export class KubeMQBrokerStore {
   /** Events-store channels (stored events) and durable subscription positions. */
   readonly eventsStore = new EventsStoreData();
+  /** Queue channels (unacknowledged messages, sequences, counters) and delayed messages. */
+  readonly queues = new QueueStore();
 }

@@ -23,7 +23,7 @@ import { grpcEventSink } from './events-store/event-sink';
 import { EventsStoreRouter } from './events-store/events-store-router';
 import { endStream, OpenStreams } from './open-streams';
 import { RequestRouter, requestTypeOf } from './request-router';
-import { unsupportedQueueHandlers } from './unsupported-rpcs';
+import { QueueGrpcHandlers } from './queues/queue-grpc-handlers';
 import {
   eventError,
   eventSubscriptionError,
@@ -51,9 +51,8 @@ function pingHost(): string {
 
 /**
  * The `kubemq.kubemq` gRPC service of KubeMQTestBroker: validates each call
- * in the real server's order and with its texts, routes requests, events
- * and events-store events, and refuses what it does not implement
- * (queues) with UNIMPLEMENTED.
+ * in the real server's order and with its texts, and routes requests,
+ * events, events-store events and queue messages.
  * Authorization metadata is accepted and ignored, as on KubeMQ Community.
  */
 export class KubeMQGrpcService {
@@ -64,6 +63,8 @@ export class KubeMQGrpcService {
   private readonly streams = new OpenStreams();
   private readonly host = pingHost();
   private stopped = false;
+  /** The queue RPCs, over the store's queues (shared with the REST face). */
+  readonly queues: QueueGrpcHandlers;
 
   constructor(
     private readonly identity: BrokerIdentity,
@@ -71,6 +72,7 @@ export class KubeMQGrpcService {
     readonly store: KubeMQBrokerStore,
   ) {
     this.eventsStore = new EventsStoreRouter(store.eventsStore);
+    this.queues = new QueueGrpcHandlers(store.queues, this.streams, () => this.stopped);
   }
 
   /** True once shutdown() has begun. */
@@ -86,12 +88,14 @@ export class KubeMQGrpcService {
     this.stopped = true;
     this.requests.failAll(BROKER_STOPPED);
     this.streams.closeAll(BROKER_STOPPED);
+    // After the streams: their messages in hand are back in the queues first.
+    this.queues.shutdown();
   }
 
   /** The implementation to pass to `grpc.Server.addService`. */
   handlers(): Record<KubeMQMethodName, UntypedHandleCall> {
     return {
-      ...unsupportedQueueHandlers(),
+      ...this.queues.handlers(),
       Ping: this.ping,
       SendRequest: this.sendRequest,
       SendResponse: this.sendResponse,

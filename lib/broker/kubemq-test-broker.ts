@@ -18,8 +18,10 @@ export interface KubeMQTestBrokerOptions {
    * Also serve KubeMQ's REST face (a real server's port 9090): `/ping`,
    * `/send/request`, `/send/response`, `/send/event` (plain or Store), the
    * WebSocket subscriptions `/subscribe/requests` and `/subscribe/events`
-   * (events and events store) and the WebSocket `/send/stream`. `true` picks
-   * a free port. Off by default.
+   * (events and events store), the WebSocket `/send/stream`, and the queue
+   * routes `/queue/send`, `/queue/send_batch`, `/queue/receive`,
+   * `/queue/ack_all`, `/queue/info` and the WebSocket `/queue/stream`.
+   * `true` picks a free port. Off by default.
    */
   rest?: boolean | { port?: number };
   /** Also serve the API face's `/health` and `/ready` (a real server's port 8080). Off by default. */
@@ -67,17 +69,18 @@ function formatAddress(host: string, port: number): string {
  * the real gRPC protocol (`kubemq.kubemq` service), for tests and local
  * development without a KubeMQ server.
  *
- * It behaves like KubeMQ Community v2.4 for commands, queries, events and
- * the events store: the same validation order and error texts, fan-out with
- * queue groups, wildcard subscriptions, requests that fail with
- * `Error 301: timeout for request message` only after their full Timeout,
- * and events-store subscriptions with every start position, one live
+ * It behaves like KubeMQ Community v2.4 for commands, queries, events, the
+ * events store and queues: the same validation order and error texts,
+ * fan-out with queue groups, wildcard subscriptions, requests that fail with
+ * `Error 301: timeout for request message` only after their full Timeout;
+ * events-store subscriptions with every start position, one live
  * subscription per ClientID and the real server's durable resume (the same
  * ClientID on the same channel carries on where it stopped; a group's
- * position is shared and outlives its members). What the events store holds
- * is kept in {@link KubeMQTestBroker.store} and survives a restart with
- * `start({ store })`. Queues are not implemented: those RPCs answer
- * UNIMPLEMENTED with a message that names them.
+ * position is shared and outlives its members); queues with send, batch,
+ * upstream, pull and peek, ack all, stream and downstream transactions, dead
+ * letters, delays and expiry. What the events store and the queues hold is
+ * kept in {@link KubeMQTestBroker.store} and survives a restart with
+ * `start({ store })`.
  *
  * @example
  * ```ts
@@ -174,10 +177,13 @@ export class KubeMQTestBroker {
   }
 
   /**
-   * Stops the broker: waiting SendRequest calls fail at once and open
-   * subscription and events streams end (both with UNAVAILABLE,
-   * `Error 409: server is in shutdown mode`), then the server closes,
-   * cutting connections still open after a short grace period.
+   * Stops the broker: waiting SendRequest calls, pulls and AckAlls fail at
+   * once and open subscription, events and queue streams end (all with
+   * UNAVAILABLE, `Error 409: server is in shutdown mode`), then the server
+   * closes, cutting connections still open after a short grace period.
+   * Queue messages in flight go back to their queue, as on a real server
+   * that shuts down: a stream transaction's message to the tail (its receive
+   * counted), a downstream transaction's or a pull's in place.
    * Safe to call more than once.
    */
   stop(): Promise<void> {

@@ -65,6 +65,25 @@ export const KubeMQErrorText = {
   /** Events-store subscribe with a Group when the channel or group holds a `:`. */
   stanDurableQueueName:
     "stan: durable name of a durable queue subscriber can't contain the character ':'",
+  /** A queue name that is no valid subject for the streaming layer (`a..b`, `.a`, `a/b`). */
+  stanInvalidPublish: 'stan: invalid publish request',
+  /** A queue name with a tab or line break: the real server answers this after 2 minutes. */
+  stanPublishAckTimeout: 'stan: publish ack timeout',
+  // QueuesDownstream. The trailing spaces are the server's.
+  downstreamAckClosed: 'cannot ack messages with closed response ',
+  downstreamNAckClosed: 'cannot nack messages with closed response ',
+  downstreamReQueueClosed: 'cannot requeue messages with closed response ',
+  downstreamOffsetsClosed: 'cannot get active offsets with closed response ',
+  downstreamAckEmptyRange: 'cannot ack empty list of of offsets',
+  downstreamNAckEmptyRange: 'cannot nack empty list of of offsets',
+  downstreamReQueueEmptyRange: 'cannot requeue empty list of of offsets',
+  downstreamReQueueNoChannel: 'cannot requeue messages with empty channel destination ',
+  /** Followed by the sequence (AckRange, ReQueueRange). */
+  downstreamInvalidAckSequence: 'invalid ack sequence id ',
+  /** Followed by the sequence (NAckRange). */
+  downstreamInvalidNAckSequence: 'invalid nack sequence id ',
+  /** `re-queue message with seq <n> failed, <send error>` (ReQueueAll, ReQueueRange). */
+  downstreamReQueueFailedPrefix: 're-queue message with seq ',
 } as const;
 
 export type KubeMQErrorTextValue = (typeof KubeMQErrorText)[keyof typeof KubeMQErrorText];

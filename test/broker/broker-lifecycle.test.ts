@@ -1,16 +1,11 @@
-// Ping, start/stop of KubeMQTestBroker, authorization metadata, and the
-// features the test broker refuses with UNIMPLEMENTED (queues).
+// Ping, start/stop of KubeMQTestBroker (queues and the events store included) and
+// authorization metadata.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { EventsStoreType, RequestType, SubscribeType } from '../../lib/kubemq/messages';
 import { KubeMQTestBroker } from '../../lib/testing';
-import {
-  inProcessOnly,
-  startTestBroker,
-  uniqueChannel,
-  type TestBrokerHandle,
-} from '../support/broker';
+import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
 import { NEEDS_OWN_BROKER, startOwnBroker } from '../support/own-broker';
 import {
   delay,
@@ -20,6 +15,7 @@ import {
   SUBSCRIBE_SETTLE_MS,
   within,
 } from '../support/raw-kubemq-client';
+import { RawQueueClient } from '../support/raw-queue-client';
 
 let shared: TestBrokerHandle;
 let client: RawKubeMQClient;
@@ -156,6 +152,40 @@ describe('KubeMQTestBroker start and stop', () => {
   );
 });
 
+describe('KubeMQTestBroker stop() and queues', () => {
+  it('ends queue streams, pending pulls and AckAlls at once', { timeout: 30_000 }, async () => {
+    const broker = await KubeMQTestBroker.start();
+    const own = new RawKubeMQClient(broker.address);
+    const queues = new RawQueueClient(own);
+    try {
+      const channel = uniqueChannel('stop-queue');
+      // Everything below would wait a minute if stop() did not end it.
+      const stream = queues.stream();
+      stream.request({ StreamRequestTypeData: 1, Channel: channel, WaitTimeSeconds: 60 });
+      const downstream = queues.downstream();
+      downstream.request({ RequestTypeData: 1, Channel: channel, WaitTimeout: 60_000 });
+      const upstream = queues.upstream();
+      const calls = [
+        queues.receive({ Channel: channel, WaitTimeSeconds: 60 }),
+        queues.ackAll({ Channel: channel, WaitTimeSeconds: 60 }),
+      ].map((call) => grpcError(call));
+      await delay(SUBSCRIBE_SETTLE_MS);
+      await within(broker.stop(), 10_000, 'stop()');
+      for (const failure of await within(Promise.all(calls), 10_000, 'pending calls')) {
+        assert.equal(failure.code, status.UNAVAILABLE);
+        assert.match(failure.details, /shutdown/);
+      }
+      for (const open of [stream, downstream, upstream]) {
+        const final = await within(open.ended, 10_000, 'queue stream end');
+        assert.equal(final.code, status.UNAVAILABLE);
+      }
+    } finally {
+      own.close();
+      await broker.stop();
+    }
+  });
+});
+
 describe(
   'a broker that goes away (conformance: in-process stop(), real SIGKILL)',
   {
@@ -204,40 +234,6 @@ describe(
       } finally {
         own.close();
         await broker.stop();
-      }
-    });
-  },
-);
-
-describe(
-  'features KubeMQTestBroker does not implement',
-  {
-    skip: inProcessOnly('UNIMPLEMENTED answers of the in-process broker'),
-  },
-  () => {
-    it('refuses every queue RPC with UNIMPLEMENTED naming the RPC', async () => {
-      for (const method of [
-        'SendQueueMessage',
-        'SendQueueMessagesBatch',
-        'ReceiveQueueMessages',
-        'AckAllQueueMessages',
-        'QueuesInfo',
-      ] as const) {
-        const error = await grpcError(client.unary(method, {}));
-        assert.equal(error.code, status.UNIMPLEMENTED, method);
-        assert.match(
-          error.details,
-          new RegExp(`KubeMQTestBroker does not support queues \\(${method}\\)`),
-        );
-      }
-      for (const method of ['StreamQueueMessage', 'QueuesDownstream', 'QueuesUpstream'] as const) {
-        const stream = client.openBidi(method);
-        const final = await within(stream.ended, 5000, method);
-        assert.equal(final.code, status.UNIMPLEMENTED, method);
-        assert.match(
-          final.details,
-          new RegExp(`KubeMQTestBroker does not support queues \\(${method}\\)`),
-        );
       }
     });
   },

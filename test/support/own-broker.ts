@@ -39,6 +39,8 @@ export interface OwnBroker {
   readonly running: boolean;
   /** Crashes it: SIGKILL for a real server; stop() for the in-process one (its store is kept). */
   kill(): Promise<void>;
+  /** Stops it gracefully: SIGTERM for a real server (waits for its exit); stop() in-process. */
+  terminate(): Promise<void>;
   /** Starts it again on the same ports (and store). */
   restart(): Promise<void>;
   /** Stops it for good and removes what it stored. Idempotent. */
@@ -135,6 +137,10 @@ class InProcessBroker implements OwnBroker {
     await broker?.stop();
   }
 
+  terminate(): Promise<void> {
+    return this.kill();
+  }
+
   async restart(): Promise<void> {
     if (this.broker) return;
     this.broker = await InProcessBroker.launch(this.options, this.ports, this.store);
@@ -201,6 +207,19 @@ class RealServer implements OwnBroker {
     }
     // Its listening sockets close with it; the next start needs the ports free.
     for (const port of Object.values(this.ports)) await waitUntilClosed(port);
+  }
+
+  async terminate(): Promise<void> {
+    const pid = this.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      return this.kill();
+    }
+    // A real KubeMQ needs a second or two to shut down; SIGKILL it if it takes far longer.
+    for (let i = 0; i < 200 && isAlive(pid); i += 1) await new Promise((r) => setTimeout(r, 50));
+    await this.kill();
   }
 
   async restart(): Promise<void> {
@@ -279,6 +298,15 @@ function run(command: string, args: string[]): Promise<string> {
         : reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${err.trim()}`)),
     );
   });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function accepts(port: number): Promise<boolean> {

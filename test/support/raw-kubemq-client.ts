@@ -161,6 +161,37 @@ export class EventsStream extends StreamReader<KubeMQResult> {
   }
 }
 
+/** A bidi call read in order: next() returns each response once. */
+export class DuplexReader<Req, Res> extends StreamReader<Res> {
+  private cursor = 0;
+
+  constructor(private readonly duplex: ClientDuplexStream<Req, Res>) {
+    super(duplex);
+  }
+
+  write(request: Req): void {
+    this.duplex.write(request);
+  }
+
+  /** Half-closes the client side. */
+  end(): void {
+    this.duplex.end();
+  }
+
+  /** The next response not returned yet, waiting up to `timeoutMs` for it. */
+  async next(timeoutMs = 5000): Promise<Res> {
+    const message = await this.nth(this.cursor, timeoutMs);
+    this.cursor += 1;
+    return message;
+  }
+
+  /** Asserts that no further response arrives within `ms`. */
+  async expectNothing(ms: number): Promise<void> {
+    await delay(ms);
+    assert.equal(this.received.length, this.cursor, 'no further response');
+  }
+}
+
 /** Answers each delivered request with the returned response fields (undefined: no answer). */
 export type RequestHandler = (
   request: KubeMQRequest,
@@ -239,6 +270,11 @@ export class RawKubeMQClient {
 
   openEventsStream(): EventsStream {
     return this.track(new EventsStream(this.bidi<KubeMQEvent, KubeMQResult>('SendEventsStream')));
+  }
+
+  /** Any bidi RPC, to write requests on and read its responses one by one. */
+  openDuplex<Req, Res>(method: KubeMQMethodName): DuplexReader<Req, Res> {
+    return this.track(new DuplexReader(this.bidi<Req, Res>(method)));
   }
 
   /** Any bidi RPC (no messages written). */

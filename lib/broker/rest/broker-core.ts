@@ -1,6 +1,7 @@
 import type { PingResult } from '../../kubemq/messages';
 import type { EventRouter } from '../event-router';
 import type { EventsStoreRouter } from '../events-store/events-store-router';
+import type { QueueGrpcHandlers } from '../queues/queue-grpc-handlers';
 import type { RequestRouter } from '../request-router';
 
 /**
@@ -12,6 +13,8 @@ export interface BrokerCore {
   readonly requests: RequestRouter;
   readonly events: EventRouter;
   readonly eventsStore: EventsStoreRouter;
+  /** The queues: their engine, and pending calls and streams the broker's stop ends. */
+  readonly queues: QueueGrpcHandlers;
   /** True once stop() has begun. */
   readonly isStopped: boolean;
   /** Ping's answer right now. */

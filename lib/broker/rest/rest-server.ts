@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { KUBEMQ_MAX_MESSAGE_BYTES } from '../../kubemq/proto';
-import { BROKER_STOPPED, notSupported } from '../broker-status';
+import { BROKER_STOPPED } from '../broker-status';
 import { eventError, requestError, responseError } from '../validation';
 import type { BrokerCore } from './broker-core';
 import { BindError, bindBody, BodyTooLargeError, readBody } from './http-bind';
@@ -19,6 +19,8 @@ import {
 } from './http-reply';
 import { closeHttp, listenHttp } from './listen';
 import { SendStreams } from './send-stream';
+import { QueueRoutes } from './queue-routes';
+import { WebSocketQueueStreams } from './websocket-queue-stream';
 import { WebSocketSubscriptions, type SubscriptionKind } from './websocket-subscriptions';
 import { encodeWire } from './wire-json';
 import {
@@ -63,12 +65,13 @@ function isWebSocketUpgrade(request: IncomingMessage): boolean {
  * store), and the WebSocket `GET /send/stream`, with the real server's
  * envelope, JSON shapes, status codes and texts. Everything goes through the
  * broker's own validation and routers, so REST and gRPC clients talk to
- * each other. Queue routes answer 501 with a message saying they are not
- * implemented.
+ * each other. The queue routes (QueueRoutes, WebSocketQueueStreams) share
+ * the gRPC side's queues.
  */
 export class RestFace {
   private readonly subscriptions: WebSocketSubscriptions;
   private readonly sendStreams: SendStreams;
+  private readonly queueStreams: WebSocketQueueStreams;
   private readonly routes: Record<string, Record<string, Handler>>;
   private readonly server: Server;
   private port = 0;
@@ -79,10 +82,8 @@ export class RestFace {
   ) {
     this.subscriptions = new WebSocketSubscriptions(core, headers);
     this.sendStreams = new SendStreams(core);
-    const unsupported = (what: string): Handler => {
-      const error = notSupported(`${what} over REST`).details;
-      return () => envelope(this.headers, 501, { error });
-    };
+    this.queueStreams = new WebSocketQueueStreams(core);
+    const queues = new QueueRoutes(core, headers);
     this.routes = {
       '/': { GET: () => text(200, 'hi') },
       '/ping': { GET: () => this.ping() },
@@ -92,12 +93,12 @@ export class RestFace {
       '/subscribe/requests': { GET: (call) => this.plainSubscribe('requests', call) },
       '/subscribe/events': { GET: (call) => this.plainSubscribe('events', call) },
       '/send/stream': { GET: () => this.notAWebSocket() },
-      '/queue/send': { POST: unsupported('queues (/queue/send)') },
-      '/queue/send_batch': { POST: unsupported('queues (/queue/send_batch)') },
-      '/queue/receive': { POST: unsupported('queues (/queue/receive)') },
-      '/queue/ack_all': { POST: unsupported('queues (/queue/ack_all)') },
-      '/queue/info': { GET: unsupported('queues (/queue/info)') },
-      '/queue/stream': { GET: unsupported('queues (/queue/stream)') },
+      '/queue/send': { POST: (call) => queues.send(call.request, call.body) },
+      '/queue/send_batch': { POST: (call) => queues.sendBatch(call.request, call.body) },
+      '/queue/receive': { POST: (call) => queues.receive(call.request, call.body) },
+      '/queue/ack_all': { POST: (call) => queues.ackAll(call.request, call.body) },
+      '/queue/info': { GET: (call) => queues.info(call.request, call.body) },
+      '/queue/stream': { GET: () => this.notAWebSocket() },
     };
     this.server = createServer((request, response) => this.onRequest(request, response));
     this.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) =>
@@ -134,6 +135,7 @@ export class RestFace {
     await closeHttp(this.server, CLOSE_GRACE_MS);
     this.subscriptions.terminate();
     this.sendStreams.terminate();
+    this.queueStreams.terminate();
   }
 
   // ---- Dispatch -------------------------------------------------------------------------
@@ -155,7 +157,8 @@ export class RestFace {
     const handler = route[method];
     if (!handler) return routerError(405, ['OPTIONS', ...Object.keys(route)].join(', '));
     let body: Buffer = Buffer.alloc(0);
-    if (method === 'POST' && response) {
+    // GET /queue/info reads its JSON body too.
+    if ((method === 'POST' || url.pathname === '/queue/info') && response) {
       try {
         body = await readBody(request, KUBEMQ_MAX_MESSAGE_BYTES);
       } catch (error) {
@@ -169,6 +172,14 @@ export class RestFace {
   private onUpgrade(request: IncomingMessage, socket: Socket, head: Buffer): void {
     socket.on('error', () => undefined);
     const url = new URL(request.url ?? '/', 'http://broker');
+    if (
+      url.pathname === '/queue/stream' &&
+      request.method === 'GET' &&
+      isWebSocketUpgrade(request) &&
+      !this.core.isStopped
+    ) {
+      return this.queueStreams.upgrade(request, socket as Duplex, head);
+    }
     const kind = this.subscriptionKind(url.pathname);
     const upgrading =
       request.method === 'GET' && isWebSocketUpgrade(request) && !this.core.isStopped;
@@ -258,7 +269,7 @@ export class RestFace {
     return this.notAWebSocket();
   }
 
-  /** gorilla's refusal of a handshake without `Connection: upgrade`, then echo's envelope. */
+  /** gorilla's plain-text 400 for a WebSocket route reached without a handshake, then echo's envelope. */
   private notAWebSocket(): HttpReply {
     const trailer = envelope(this.headers, 500, { error: NOT_A_WEBSOCKET });
     return {

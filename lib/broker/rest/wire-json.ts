@@ -51,6 +51,13 @@ function encodeField(kind: FieldKind, value: unknown): string | undefined {
       if (keys.length === 0) return undefined;
       return `{${keys.map((key) => `${goJsonString(key)}:${goJsonString(String(tags[key]))}`).join(',')}}`;
     }
+    case 'message':
+      return value === null || value === undefined ? undefined : encodeWire(kind.schema(), value);
+    case 'repeated': {
+      const items = (value ?? []) as unknown[];
+      if (items.length === 0) return undefined;
+      return `[${items.map((item) => encodeWire(kind.schema(), item)).join(',')}]`;
+    }
   }
 }
 
@@ -158,6 +165,27 @@ function decodeField(
       return decodeBytes(node, ctx);
     case 'tags':
       return decodeTags(node, ctx, current as Record<string, string>);
+    case 'message':
+      return decodeNested(kind.schema(), node, ctx);
+    case 'repeated':
+      if (node.kind !== 'array') return mismatch(node, `[]*kubemq.${kind.schema().goName}`, ctx);
+      return node.items.map((item) => decodeNested(kind.schema(), item, ctx));
+  }
+}
+
+/** A nested message; its first problem is reported with the outer struct and the field path. */
+function decodeNested(schema: WireSchema<unknown>, node: JsonNode, ctx: FieldContext): unknown {
+  if (node.kind === 'null') return null;
+  try {
+    return decodeWire(schema, node);
+  } catch (error) {
+    if (error instanceof WireTypeError) {
+      const field = error.field ? `${ctx.field}.${error.field}` : ctx.field;
+      ctx.save(new WireTypeError(error.found, error.goType, ctx.struct, field, error.offset));
+    } else {
+      ctx.save(error as Error);
+    }
+    return SKIP;
   }
 }
 

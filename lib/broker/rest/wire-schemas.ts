@@ -24,7 +24,11 @@ export type FieldKind =
   /** A signed integer kept as a JS number (int32 and enums); `goType` names it in errors. */
   | { readonly type: 'int32'; readonly goType: string }
   /** A 64-bit integer kept as its decimal text. */
-  | { readonly type: 'int64'; readonly goType: 'int64' | 'uint64' };
+  | { readonly type: 'int64'; readonly goType: 'int64' | 'uint64' }
+  /** A nested message (a Go pointer: `null` when absent, `{}` when present but empty). */
+  | { readonly type: 'message'; readonly schema: () => WireSchema<unknown> }
+  /** A repeated nested message (a Go slice). */
+  | { readonly type: 'repeated'; readonly schema: () => WireSchema<unknown> };
 
 export interface Field {
   readonly name: string;
