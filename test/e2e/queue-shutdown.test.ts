@@ -171,7 +171,7 @@ describe('queues: nothing is lost when a consumer goes away', () => {
         await firstValueFrom(ownClient.sendToQueue(jobs, { job: 'before' }));
         await waitFor('the first message', () => deliveries[0]?.finished === true);
         // Let its ack reach the broker: what a broker does with a message held across its own
-        // crash differs (KubeMQ Community keeps it pending; docs/design.md, Queues).
+        // crash differs (KubeMQ Community keeps it pending; docs/design.md, Queues through Nest).
         await delay(300);
         await own.kill();
         await waitFor('the outage', () => events.includes('disconnect'), 10_000);

@@ -52,7 +52,7 @@ const DEFAULT_ANSWER_TIMEOUT_MS = 10_000;
  * connection, a crashed process, the visibility running out) is returned to
  * the queue by the broker the same way as a reject.
  *
- * Two things of KubeMQ Community shape it (docs/design.md, Queues):
+ * Two things of KubeMQ Community shape it (docs/design.md, Queues through Nest):
  * - the broker can end the stream right after a settlement without sending
  *   the settlement's answer; an OK end after a settlement counts as done;
  * - the broker serves each new stream on one of 200 pooled internal

@@ -13,7 +13,7 @@ import { QueueLane } from './queue-lane';
 /**
  * `@EventPattern('jobs', { type: 'queue' })`: consumes the KubeMQ queue
  * `jobs`, each message in its own StreamQueueMessage transaction, acked only
- * once its handler succeeded (docs/design.md, Queues).
+ * once its handler succeeded (docs/design.md, Queues through Nest).
  */
 export const queueConsumer: ConsumerKind = {
   check(entry) {

@@ -115,7 +115,7 @@ export class QueueLane {
    * One lane alone keeps the queue's order only if each transaction has
    * ended before the next receive: KubeMQ Community closes a transaction's
    * internal subscription a few ms after its stream, and a message it pushes
-   * there meanwhile comes back late (docs/design.md, Queues).
+   * there meanwhile comes back late (docs/design.md, Queues through Nest).
    */
   private previousEnded(): Promise<void> {
     const previous = this.transaction;
