@@ -67,31 +67,41 @@ serveChild(async () => {
         count,
         concurrency,
       }: Record<string, never>): Promise<PhaseResult> => {
+        // Timed to 99% of the messages: KubeMQ Community can keep a message back for minutes
+        // (docs/design.md, Queues through Nest), which is the broker's pace, not the client's.
+        const timed = Math.max(2, Math.floor(count * 0.99));
         let handled = 0;
         let t0 = 0n;
         let cpu0 = 0;
-        let finish: (result: PhaseResult) => void = () => undefined;
-        const done = new Promise<PhaseResult>((resolve) => (finish = resolve));
+        let result: PhaseResult | undefined;
+        let allHandled: () => void = () => undefined;
+        const all = new Promise<void>((resolve) => (allHandled = resolve));
         const consumer = await contender.consumer.consume(channel, concurrency, () => {
           handled += 1;
           if (handled === 1) {
             t0 = process.hrtime.bigint();
             cpu0 = cpuNow();
           }
-          if (handled === count) {
+          if (handled === timed) {
             const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-            finish({
-              rate: ((count - 1) / ms) * 1000,
-              cpuUsPerMsg: (cpuNow() - cpu0) / (count - 1),
+            result = {
+              rate: ((timed - 1) / ms) * 1000,
+              cpuUsPerMsg: (cpuNow() - cpu0) / (timed - 1),
               errors: 0,
-            });
+            };
           }
+          if (handled >= count) allHandled();
         });
-        const timeout = new Promise<PhaseResult>((_, reject) =>
-          setTimeout(() => reject(new Error(`consumed ${handled} of ${count} in 120 s`)), 120_000),
-        );
         try {
-          return await Promise.race([done, timeout]);
+          const deadline = Date.now() + 120_000;
+          while (!result && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+          if (!result) throw new Error(`consumed ${handled} of ${count} in 120 s`);
+          // The rest (up to 10 s more), so that the run leaves an empty queue behind if it can.
+          await Promise.race([all, new Promise((r) => setTimeout(r, 10_000))]);
+          const late = count - handled;
+          return late > 0
+            ? { ...result, errors: late, firstError: `${late} not handled in time` }
+            : result;
         } finally {
           await consumer.stop();
         }

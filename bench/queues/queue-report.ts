@@ -19,7 +19,7 @@ export function renderQueueMarkdown(results: QueueBenchResults, header: string[]
     '',
     ...header,
     `- ${results.messages} messages of ${results.bodyBytes} B per run and contender; ${results.runs} interleaved runs; medians`,
-    '- `send`: SendQueueMessage calls, closed loop with _conc_ in flight. `consume`: the same queue drained with an ack per message, _conc_ messages at a time, timed from the first message handled to the last',
+    '- `send`: SendQueueMessage calls, closed loop with _conc_ in flight. `consume`: the same queue drained with an ack per message, _conc_ messages at a time, timed from the first message handled to 99% of them (KubeMQ Community can hold one back for minutes)',
     ...results.contenders.map((c) => `- \`${c.name}\`: ${c.label}`),
     '',
     `| scenario | conc | ${names.map((n) => `${n} msg/s`).join(' | ')} | ours/raw | ours/kubemq-js | ${names.map((n) => `${n} CPU µs/msg`).join(' | ')} |`,
