@@ -25,11 +25,16 @@ export interface BenchOptions {
   oursText: boolean;
   /** A git ref whose lib/ the `ours-base` contender runs (before/after in one run). */
   baseline?: string;
-  /** Messages per run of the queue benchmark (bench/queues/; 0 skips it). */
+  /** What to measure: request/reply round trips (`rpc`), the events store, queues. */
+  suites: Suite[];
+  /** Messages per run and contender of the queue benchmark (bench/queues/). */
   queueMessages: number;
-  /** Only the queue benchmark. */
-  queuesOnly: boolean;
+  /** Base name of the queue benchmark's result files in bench/results/. */
+  queuesOut: string;
 }
+
+export type Suite = 'rpc' | 'events-store' | 'queues';
+const SUITES: readonly Suite[] = ['rpc', 'events-store', 'queues'];
 
 export const USAGE = `npm run bench -- [flags]
 
@@ -47,8 +52,9 @@ export const USAGE = `npm run bench -- [flags]
   --out=NAME           result files bench/results/NAME.{json,md} (default: latest, latest-quick)
   --ours-text          ours sends strings instead of Buffers (adds UTF-8 encoding and decoding per body)
   --baseline=REF       also run \`ours-base\`: the same Nest apps on lib/ as of git REF (before/after)
-  --queues=N           messages per run of the queue benchmark (0 skips it; results: bench/results/queues-<out>.md)
-  --queues-only        only the queue benchmark
+  --suites=rpc,events-store,queues  what to measure (default all; events-store alone writes events-store[-quick].{json,md};
+                       queues always write queues[-quick].{json,md}, or queues-NAME with --out=NAME)
+  --queues=N           messages per run of the queue benchmark (default 2000, --quick 300)
 
 Environment: KUBEMQ_ADDRESS=host:port benchmarks against that broker instead of KubeMQTestBroker.`;
 
@@ -84,17 +90,15 @@ export function parseOptions(argv: string[]): BenchOptions {
     profile: [],
     out: quick ? 'latest-quick' : 'latest',
     oursText: false,
+    suites: [...SUITES],
     queueMessages: quick ? 300 : 2_000,
-    queuesOnly: false,
+    queuesOut: quick ? 'queues-quick' : 'queues',
   };
+  let outGiven = false;
   for (const arg of argv) {
     if (arg === '--quick' || arg === '--install') continue;
     if (arg === '--ours-text') {
       options.oursText = true;
-      continue;
-    }
-    if (arg === '--queues-only') {
-      options.queuesOnly = true;
       continue;
     }
     if (arg === '--help' || arg === '-h') {
@@ -142,16 +146,28 @@ export function parseOptions(argv: string[]): BenchOptions {
         break;
       case 'out':
         options.out = value;
+        outGiven = true;
+        break;
+      case 'suites':
+        options.suites = list(value).map((suite) => {
+          if (!SUITES.includes(suite as Suite))
+            throw new Error(`--suites: "${suite}" is not one of ${SUITES.join(', ')}`);
+          return suite as Suite;
+        });
+        break;
+      case 'queues':
+        options.queueMessages = Math.max(2, numbers('--queues', value)[0]);
         break;
       case 'baseline':
         options.baseline = value;
         break;
-      case 'queues':
-        options.queueMessages = numbers('--queues', value)[0];
-        break;
       default:
         throw new Error(`unknown flag --${flag}\n\n${USAGE}`);
     }
+  }
+  if (outGiven) options.queuesOut = `queues-${options.out}`;
+  if (!options.suites.includes('rpc') && !outGiven) {
+    options.out = quick ? 'events-store-quick' : 'events-store';
   }
   if (options.baseline && !options.contenders.includes('ours-base')) {
     options.contenders.splice(options.contenders.indexOf('ours') + 1, 0, 'ours-base');

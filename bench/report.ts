@@ -1,3 +1,5 @@
+import { type EventsStoreResults } from './events-store';
+import { renderEventsStore } from './events-store/render';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BrokerCoreResult } from './broker-core';
@@ -18,6 +20,7 @@ export interface BenchResults {
   cells: Array<CellSpec & { results: Record<string, { median: Sample; runs: Sample[] }> }>;
   leak?: { cell: CellSpec; results: Record<string, LeakResult> };
   brokerCore?: BrokerCoreResult[];
+  eventsStore?: EventsStoreResults;
 }
 
 const PEERS = ['raw', 'ours-base', 'kubemq-js', 'nats'] as const;
@@ -205,6 +208,11 @@ export function machineLine(results: BenchResults): string {
 
 export function renderMarkdown(results: BenchResults): string {
   const o = results.options;
+  const eventsStore = results.eventsStore ? [renderEventsStore(results.eventsStore), ''] : [];
+  if (results.cells.length === 0) {
+    const head = [`# nestjs-kubemq benchmark (${results.mode})`, '', `- Date: ${results.date}`];
+    return [...head, `- Machine: ${machineLine(results)}`, '', ...eventsStore].join('\n');
+  }
   const parts = [
     `# nestjs-kubemq benchmark (${results.mode})`,
     '',
@@ -243,6 +251,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     brokerTable(results),
     '',
+    ...eventsStore,
   ];
   return parts.join('\n');
 }

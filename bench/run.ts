@@ -1,4 +1,5 @@
 import { buildBaseline } from './baseline';
+import { benchEventsStore } from './events-store';
 import { measureBrokerCore } from './broker-core';
 import { CONTENDERS } from './contenders';
 import { Fleet } from './fleet';
@@ -17,7 +18,6 @@ import { machineLine, renderMarkdown, sizeLabel, writeResults, type BenchResults
  */
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  if (options.queuesOnly) return benchQueues(options);
   const started = Date.now();
   const results: BenchResults = {
     date: new Date().toISOString(),
@@ -30,6 +30,14 @@ async function main(): Promise<void> {
     cells: [],
   };
   console.log(`[bench] ${results.mode} run on ${machineLine(results)}`);
+  if (!options.suites.includes('rpc')) {
+    if (options.suites.includes('events-store')) {
+      results.eventsStore = await benchEventsStore(options);
+      report(results, options.out, started);
+    }
+    if (options.suites.includes('queues')) await benchQueues(options);
+    return;
+  }
   if (options.baseline) process.env.BENCH_BASE_LIB = buildBaseline(options.baseline);
   if (options.oursText) process.env.BENCH_OURS_TEXT = '1';
   const fleet = await Fleet.start(options);
@@ -87,13 +95,18 @@ async function main(): Promise<void> {
   // Alone, after every process has stopped: the broker's own work per round trip.
   const iterations = options.quick ? 50_000 : 300_000;
   results.brokerCore = options.sizes.map((size) => measureBrokerCore(size, iterations));
+  if (options.suites.includes('events-store'))
+    results.eventsStore = await benchEventsStore(options);
+  report(results, options.out, started);
+  if (options.suites.includes('queues')) await benchQueues(options);
+}
 
-  const files = writeResults(results, options.out);
+function report(results: BenchResults, out: string, started: number): void {
+  const files = writeResults(results, out);
   console.log(`\n${renderMarkdown(results)}`);
   console.log(
     `[bench] wrote ${files.md} and ${files.json} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );
-  if (options.queueMessages > 0) await benchQueues(options);
 }
 
 function printCell(entry: BenchResults['cells'][number]): void {

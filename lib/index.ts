@@ -5,6 +5,9 @@
 export { ServerKubeMQ } from './server/server-kubemq';
 export type { KubeMQServerOptions, KubeMQHandlerExtras } from './server/server-kubemq.options';
 export { ClientKubeMQ, type KubeMQCallOptions } from './client/client-kubemq';
+export type { KubeMQStoredEvent, KubeMQStoreOptions } from './client/events-store/store-events';
+export type { EventsStoreStart } from './kubemq/events-store/start-position';
+export { subscriberClientId } from './kubemq/events-store/subscriber-id';
 export type { KubeMQClientOptions, KubeMQCommandResponse } from './client/client-kubemq.options';
 export {
   KubeMQContext,

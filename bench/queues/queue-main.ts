@@ -5,9 +5,9 @@ import { runQueueBench } from './queue-bench';
 import { renderQueueMarkdown, writeQueueResults } from './queue-report';
 
 /**
- * The queue part of `npm run bench` (alone with `--queues-only`): its own
+ * The queue part of `npm run bench` (alone: `--suites=queues`): its own
  * broker process (KubeMQTestBroker, or KUBEMQ_ADDRESS), then
- * bench/results/queues-<out>.{md,json}.
+ * bench/results/queues[-quick].{md,json} (queues-NAME with `--out=NAME`).
  */
 export async function benchQueues(options: BenchOptions): Promise<void> {
   const backend = await startBackend('kubemq', options);
@@ -21,7 +21,7 @@ export async function benchQueues(options: BenchOptions): Promise<void> {
       `- Machine: ${machine.nproc} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform} ${machine.kernel}`,
       `- Broker: ${backend.description}`,
     ]);
-    const files = writeQueueResults(results, markdown, `queues-${options.out}`);
+    const files = writeQueueResults(results, markdown, options.queuesOut);
     console.log(`\n${markdown}`);
     console.log(`[bench] wrote ${files.md} and ${files.json}`);
   } finally {

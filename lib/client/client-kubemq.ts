@@ -6,7 +6,7 @@ import {
   type ReadPacket,
   type WritePacket,
 } from '@nestjs/microservices';
-import { defer, Observable } from 'rxjs';
+import { catchError, defer, Observable, throwError } from 'rxjs';
 import { KubeMQStatus, type KubeMQEvents } from '../constants';
 import { KubeMQConnection } from '../kubemq/connection';
 import { KubeMQError } from '../kubemq/kubemq-error';
@@ -14,7 +14,14 @@ import { type KubeMQResult } from '../kubemq/messages';
 import { KubeMQRecord, type KubeMQRecordOptions } from '../record-builders/kubemq.record-builder';
 import { type KubeMQClientOptions, type KubeMQCommandResponse } from './client-kubemq.options';
 import { PendingRequests } from './pending-requests';
+import { published, publishFailure } from './published';
 import { packetMetadata } from './events/event-publisher';
+import {
+  storeMany,
+  storeOne,
+  type KubeMQStoredEvent,
+  type KubeMQStoreOptions,
+} from './events-store/store-events';
 import { emissionKindOf, PUBLISHERS } from './publishers';
 import { pullFromQueue } from './queues/queue-pull';
 import { sendBatchToQueue, sendToQueue } from './queues/queue-sender';
@@ -155,15 +162,61 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
   }
 
   /**
-   * Sends one message to the KubeMQ queue `channel` and emits KubeMQ's
-   * result (message id, sent at, expiry, delay), then completes; a refusal
-   * errors with KubeMQ's text and the queue's name. Cold: it sends on
-   * subscription. `emit(channel, record)` with `setType('queue')` does the same.
+   * Stores one event in KubeMQ's events store (SendEvent with Store: true).
+   * It is published at once, like `emit()`; the Observable emits
+   * `{ eventId, channel }` and completes once KubeMQ answered `Sent: true`,
+   * or errors with KubeMQ's text and the channel (a bad channel, an empty
+   * event, an unreachable broker). Late subscribers still get the outcome.
    *
    * @example
    * ```ts
-   * await firstValueFrom(
-   *   client.sendToQueue('payments', payment, { policy: { maxReceiveCount: 5, maxReceiveQueue: 'payments-dlq' } }),
+   * const { eventId } = await lastValueFrom(this.client.storeEvent('orders', order));
+   * ```
+   */
+  storeEvent(
+    channel: string,
+    data: unknown,
+    options: KubeMQStoreOptions = {},
+  ): Observable<KubeMQStoredEvent> {
+    return published(async () =>
+      storeOne(await this.connectedFor(channel), channel, data, options, this.timeout),
+    );
+  }
+
+  /**
+   * Stores many events over one SendEventsStream that the client keeps open
+   * and shares between calls (much cheaper per event than one call each).
+   * Every item is checked before the first is written; the Observable
+   * emits one `{ eventId, channel }` per item, in order, once KubeMQ stored
+   * them all, or errors naming the channel and the items it refused.
+   * Published at once, like `emit()`.
+   *
+   * @example
+   * ```ts
+   * await lastValueFrom(this.client.storeEvents('orders', [order1, order2]));
+   * ```
+   */
+  storeEvents(
+    channel: string,
+    items: readonly unknown[],
+    options: KubeMQStoreOptions = {},
+  ): Observable<KubeMQStoredEvent[]> {
+    return published(async () =>
+      storeMany(await this.connectedFor(channel), channel, items, options, this.timeout),
+    );
+  }
+
+  /**
+   * Sends one message to the KubeMQ queue `channel`, at once (like `emit()`,
+   * and `emit(channel, record)` with `setType('queue')` does the same); the
+   * Observable emits KubeMQ's result (message id, sent at, expiry, delay)
+   * and completes, or errors with KubeMQ's refusal and the queue's name.
+   * Late subscribers still get the outcome.
+   *
+   * @example
+   * ```ts
+   * await lastValueFrom(
+   *   this.client.sendToQueue('payments', payment, { policy: { maxReceiveQueue: 'payments-dlq' } }),
    * );
    * ```
    */
@@ -172,14 +225,14 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     data: unknown,
     options: KubeMQQueueSendOptions = {},
   ): Observable<KubeMQQueueSendResult> {
-    return this.withConnection((connection) =>
-      sendToQueue(connection, channel, data, options, this.timeout),
+    return published(async () =>
+      sendToQueue(await this.connectedFor(channel), channel, data, options, this.timeout),
     );
   }
 
   /**
-   * Sends several messages to the queue `channel` in one call (each item is
-   * plain data or a KubeMQRecord, whose options win over `options`) and
+   * Sends several messages to the queue `channel` in one call, at once (each
+   * item plain data or a KubeMQRecord, whose options win over `options`);
    * emits their results in order. KubeMQ accepts or refuses each message on
    * its own: if it refused any, this errors with a `KubeMQQueueBatchError`
    * listing which were sent (`results`) and which not (`refused`).
@@ -189,46 +242,72 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     messages: readonly unknown[],
     options: KubeMQQueueSendOptions = {},
   ): Observable<KubeMQQueueSendResult[]> {
-    return this.withConnection((connection) =>
-      sendBatchToQueue(connection, channel, messages, options, this.timeout),
+    return published(async () =>
+      sendBatchToQueue(await this.connectedFor(channel), channel, messages, options, this.timeout),
     );
   }
 
   /**
-   * Pulls up to `maxMessages` (default 1) from the queue `channel`, waiting
-   * up to `waitSeconds` (default 1) for them, and emits them (possibly none).
-   * KubeMQ removes each message as it hands it out: nothing is acked and
-   * nothing comes back if the caller then fails (at most once). For work
-   * that must not be lost, use an `@EventPattern(channel, { type: 'queue' })`
-   * handler, which acks only after it succeeded.
+   * On subscription, pulls up to `maxMessages` (default 1) from the queue
+   * `channel`, waiting up to `waitSeconds` (default 1), and emits them
+   * (possibly none). KubeMQ removes each message as it hands it out: nothing
+   * is acked and nothing comes back if the caller then fails (at most once).
+   * Work that must not be lost belongs in a queue handler (`@QueuePattern`),
+   * acked only after it succeeded.
    */
   receiveFromQueue<TData = unknown>(
     channel: string,
     options: KubeMQQueuePullOptions = {},
   ): Observable<Array<KubeMQQueueMessage<TData>>> {
-    return this.withConnection((connection) =>
-      pullFromQueue<TData>(connection, channel, options, false),
+    return defer(async () =>
+      pullFromQueue<TData>(await this.connectedFor(channel), channel, options, false),
     );
   }
 
   /**
-   * Looks at up to `maxMessages` (default 1) messages waiting in the queue
-   * `channel` without taking them, waiting up to `waitSeconds` (default 1).
-   * While a peek runs, the messages it looks at are not delivered to
-   * consumers.
+   * On subscription, looks at up to `maxMessages` (default 1) messages of the
+   * queue `channel` without taking them, waiting up to `waitSeconds` (default
+   * 1). While a peek runs, the messages it looks at are not delivered to consumers.
    */
   peekQueue<TData = unknown>(
     channel: string,
     options: KubeMQQueuePullOptions = {},
   ): Observable<Array<KubeMQQueueMessage<TData>>> {
-    return this.withConnection((connection) =>
-      pullFromQueue<TData>(connection, channel, options, true),
+    return defer(async () =>
+      pullFromQueue<TData>(await this.connectedFor(channel), channel, options, true),
     );
   }
 
-  /** A cold Observable that runs `call` on the connection (connecting first) and emits its result. */
-  private withConnection<T>(call: (connection: KubeMQConnection) => Promise<T>): Observable<T> {
-    return defer(async () => call(this.connection ?? (await this.connect())));
+  /**
+   * Nest's emit(), with the channel named when the client cannot even
+   * connect (the publishers name it for everything else).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ClientProxy's own signature
+  override emit<TResult = any, TInput = any>(pattern: any, data: TInput): Observable<TResult> {
+    const emitted = super.emit<TResult, TInput>(pattern, data);
+    if (pattern === null || pattern === undefined || data === null || data === undefined) {
+      return emitted;
+    }
+    const channel = this.normalizePattern(pattern as MsPattern);
+    return emitted.pipe(
+      catchError((error: unknown) =>
+        throwError(() =>
+          error instanceof Error && !error.message.includes(`"${channel}"`)
+            ? publishFailure(channel, error)
+            : error,
+        ),
+      ),
+    );
+  }
+
+  /** The connection, connecting first if needed; a failure names the channel. */
+  private async connectedFor(channel: string): Promise<KubeMQConnection> {
+    if (this.connection) return this.connection;
+    try {
+      return await this.connect();
+    } catch (error) {
+      throw publishFailure(channel, error as Error);
+    }
   }
 
   /**

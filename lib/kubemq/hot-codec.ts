@@ -28,11 +28,11 @@ import {
 const EMPTY = Buffer.alloc(0);
 const REQUEST_TYPES: Record<string, number> = { RequestTypeUnknown: 0, Command: 1, Query: 2 };
 
-function text(value: unknown): string {
+export function text(value: unknown): string {
   return value === undefined || value === null ? '' : String(value);
 }
 
-function bytesOf(value: unknown): Uint8Array {
+export function bytesOf(value: unknown): Uint8Array {
   if (value instanceof Uint8Array) return value;
   if (value === undefined || value === null) return EMPTY;
   // protobufjs reads a string given for a bytes field as base64.
@@ -47,7 +47,7 @@ function enumValue(value: unknown): number {
 }
 
 /** Bytes of a length-delimited field (numbers 1–15) of `length` bytes; 0 when empty (not sent). */
-function fieldSize(length: number): number {
+export function fieldSize(length: number): number {
   return length === 0 ? 0 : 1 + varint32Size(length) + length;
 }
 
@@ -57,9 +57,9 @@ function varintFieldSize(value: number): number {
   return value > 0 ? 1 + varint32Size(value) : 11;
 }
 
-type TagEntry = [key: string, value: string, keyLength: number, valueLength: number];
+export type TagEntry = [key: string, value: string, keyLength: number, valueLength: number];
 
-function tagEntries(tags: unknown): TagEntry[] | undefined {
+export function tagEntries(tags: unknown): TagEntry[] | undefined {
   if (!tags || typeof tags !== 'object') return undefined;
   let entries: TagEntry[] | undefined;
   for (const key in tags) {
@@ -74,14 +74,14 @@ function entryLength(entry: TagEntry): number {
   return 1 + varint32Size(entry[2]) + entry[2] + 1 + varint32Size(entry[3]) + entry[3];
 }
 
-function tagsSize(entries: TagEntry[] | undefined): number {
+export function tagsSize(entries: TagEntry[] | undefined): number {
   if (!entries) return 0;
   let size = 0;
   for (const entry of entries) size += fieldSize(entryLength(entry));
   return size;
 }
 
-function writeTags(w: WireWriter, field: number, entries: TagEntry[] | undefined): void {
+export function writeTags(w: WireWriter, field: number, entries: TagEntry[] | undefined): void {
   if (!entries) return;
   for (const entry of entries) {
     w.tag(field, WIRE_LENGTH);
@@ -91,16 +91,16 @@ function writeTags(w: WireWriter, field: number, entries: TagEntry[] | undefined
   }
 }
 
-function writeString(w: WireWriter, field: number, value: string, length: number): void {
+export function writeString(w: WireWriter, field: number, value: string, length: number): void {
   if (length > 0) w.string(field, value, length);
 }
 
-function writeBytes(w: WireWriter, field: number, bytes: Uint8Array): void {
+export function writeBytes(w: WireWriter, field: number, bytes: Uint8Array): void {
   if (bytes.length > 0) w.bytes(field, bytes);
 }
 
 /** An int32, enum or bool field; negatives are sign-extended to 64 bits, as protobuf requires. */
-function writeVarint(w: WireWriter, field: number, value: number): void {
+export function writeVarint(w: WireWriter, field: number, value: number): void {
   if (value === 0) return;
   w.tag(field, WIRE_VARINT);
   if (value > 0) w.varint32(value);
@@ -207,7 +207,7 @@ export function serializeResponse(response: KubeMQResponse): Buffer {
   return w.buf;
 }
 
-function readTag(reader: WireReader, tags: Tags): void {
+export function readTag(reader: WireReader, tags: Tags): void {
   const entry = reader.nested();
   let key = '';
   let value = '';

@@ -7,6 +7,14 @@ import {
   serializeRequest,
   serializeResponse,
 } from './hot-codec';
+import {
+  deserializeEvent,
+  deserializeEventReceive,
+  deserializeResult,
+  serializeEvent,
+  serializeEventReceive,
+  serializeResult,
+} from './event-codec';
 import { kubemqServiceDefinition, type KubeMQMethodName } from './proto';
 
 type Method = MethodDefinition<object, object>;
@@ -36,11 +44,21 @@ export function fastServiceDefinition(): Record<KubeMQMethodName, Method> {
     deserialize: deserializeResponse as Decode,
   };
   const empty = { serialize: serializeEmpty as Encode, deserialize: deserializeEmpty as Decode };
+  const event = { serialize: serializeEvent as Encode, deserialize: deserializeEvent as Decode };
+  const result = { serialize: serializeResult as Encode, deserialize: deserializeResult as Decode };
+  const received = {
+    serialize: serializeEventReceive as Encode,
+    deserialize: deserializeEventReceive as Decode,
+  };
   fast = {
     ...service,
     SendRequest: withCodecs(service.SendRequest, request, response),
     SendResponse: withCodecs(service.SendResponse, response, empty),
     SubscribeToRequests: withCodecs(service.SubscribeToRequests, undefined, request),
+    // Events and the events store (./event-codec).
+    SendEvent: withCodecs(service.SendEvent, event, result),
+    SendEventsStream: withCodecs(service.SendEventsStream, event, result),
+    SubscribeToEvents: withCodecs(service.SubscribeToEvents, undefined, received),
   };
   return fast;
 }

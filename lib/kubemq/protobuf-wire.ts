@@ -214,6 +214,15 @@ export class WireReader {
     return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo)).toString();
   }
 
+  /** An unsigned uint64 varint as a decimal string (protobufjs `longs: String`). */
+  uint64String(): string {
+    this.varint64();
+    const { lo, hi } = this;
+    if (hi === 0) return String(lo);
+    if (hi < 0x200000) return String(hi * TWO_32 + lo);
+    return ((BigInt(hi) << 32n) | BigInt(lo)).toString();
+  }
+
   bool(): boolean {
     return this.uint32() !== 0;
   }

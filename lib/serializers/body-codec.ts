@@ -80,11 +80,35 @@ function sniff(bytes: Uint8Array): unknown {
   } catch {
     return toBuffer(bytes);
   }
+  // A failed JSON.parse costs a thrown exception (microseconds); most plain
+  // text cannot be JSON by its first character.
+  if (!mayBeJson(text)) return text;
   try {
     return JSON.parse(text) as unknown;
   } catch {
     return text;
   }
+}
+
+/** False when `text` cannot be JSON: its first non-blank character starts no JSON value. */
+function mayBeJson(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    // JSON's white space: space, tab, line feed, carriage return.
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue;
+    // { [ " - 0-9 t f n
+    return (
+      c === 0x7b ||
+      c === 0x5b ||
+      c === 0x22 ||
+      c === 0x2d ||
+      (c >= 0x30 && c <= 0x39) ||
+      c === 0x74 ||
+      c === 0x66 ||
+      c === 0x6e
+    );
+  }
+  return false;
 }
 
 function parseOr(bytes: Uint8Array, fallback: () => unknown): unknown {

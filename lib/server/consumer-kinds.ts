@@ -1,6 +1,6 @@
-import { KubeMQError } from '../kubemq/kubemq-error';
 import { type ConsumerKind } from './consumer';
 import { eventConsumer } from './events/event-consumer';
+import { eventsStoreConsumer } from './events-store/events-store-consumer';
 import { queueConsumer } from './queues/queue-consumer';
 import { requestConsumer } from './rpc/request-consumer';
 import { type HandlerKind } from './subscription-plan';
@@ -10,19 +10,6 @@ export const CONSUMER_KINDS: Record<HandlerKind, ConsumerKind> = {
   command: requestConsumer,
   query: requestConsumer,
   event: eventConsumer,
-  'events-store': notYet('the events store'),
+  'events-store': eventsStoreConsumer,
   queue: queueConsumer,
 };
-
-function notYet(what: string): ConsumerKind {
-  const refuse = (channel: string) =>
-    new KubeMQError(`@EventPattern('${channel}'): ${what} is not supported yet`);
-  return {
-    check: (entry) => {
-      throw refuse(entry.channel);
-    },
-    open: (_host, entry) => {
-      throw refuse(entry.channel);
-    },
-  };
-}

@@ -1,4 +1,5 @@
 import { type KubeMQConnectionOptions } from '../kubemq/connection-options';
+import { type EventsStoreStart } from '../kubemq/events-store/start-position';
 
 /** Options of {@link ServerKubeMQ}. */
 export interface KubeMQServerOptions extends KubeMQConnectionOptions {
@@ -33,10 +34,34 @@ export interface KubeMQHandlerExtras {
   /** This handler's KubeMQ group, instead of the server's default (not for queues: their consumers always compete). */
   group?: string;
   /**
-   * Queues: how many messages this handler works on at once (each held in
-   * its own KubeMQ transaction). Default 1, which keeps the queue's order.
+   * Events store: where this handler's subscription starts reading its
+   * channel (default `'new'`). KubeMQ applies it to the first subscription
+   * of the handler's ClientID only; later starts with the same server
+   * `clientId` resume where the previous run stopped (see the README).
+   */
+  start?: EventsStoreStart;
+  /**
+   * Events store: how many events this handler may run at once. Default 1:
+   * each event starts after the previous one finished, in sequence order.
+   * Queues: how many messages it works on at once, each held in its own
+   * KubeMQ transaction (1 to 1024). Default 1, which keeps the queue's order.
    */
   concurrency?: number;
+  /**
+   * Events store: how many received events may wait for the handler before
+   * reading pauses (what the broker sent meanwhile is read again on resume).
+   * Default 10000. Grouped subscriptions do not pause.
+   */
+  maxBuffered?: number;
+  /**
+   * Events store, without a group: returns the last sequence this handler
+   * finished, from the application's own storage (saved with the handler's
+   * writes, from `ctx.getSequence()`), when the server starts. The handler
+   * then gets exactly the events after it, whatever KubeMQ counted as
+   * delivered before a restart; `start` no longer applies once it returns
+   * a sequence. Return `undefined` (nothing handled yet) to use `start`.
+   */
+  resumeAfter?: () => number | undefined | null | Promise<number | undefined | null>;
   /**
    * Queues: seconds KubeMQ hides a received message from other consumers
    * (1 to 43200, default 60). It is extended while the handler runs, so it

@@ -192,8 +192,8 @@ describe('handler extras of the wrong type', () => {
     @Controller()
     class BadEvent {
       @EventPattern(channel, { type: 'stream' })
-      handle() {
-        return 1;
+      handle(@Payload() data: unknown) {
+        return data;
       }
     }
     const app = await NestFactory.createMicroservice(moduleWith({ controllers: [BadEvent] }), {

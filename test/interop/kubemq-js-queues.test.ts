@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { QueuesClient, type QueueTransactionMessage } from 'kubemq-js';
-import { KubeMQErrorText as E } from '../../lib/kubemq/errors';
+import { KubeMQErrorText as E } from '../../lib';
 import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
 import { RawKubeMQClient } from '../support/raw-kubemq-client';
 import { bodyText, deliveries, RawQueueClient } from '../support/raw-queue-client';

@@ -57,6 +57,8 @@ describe('README snippets', () => {
       'ClientsModule.registerAsync',
       'AsyncMicroserviceOptions',
       'KubeMQHealthIndicator',
+      "type: 'events-store'",
+      'storeEvents(',
     ]) {
       assert.ok(all.includes(needle), `README shows ${needle}`);
     }

@@ -16,7 +16,7 @@ import {
   type SendQueueMessageResult,
   type StreamQueueMessagesRequest,
   type StreamQueueMessagesResponse,
-} from '../../lib/kubemq/queues/queue-messages';
+} from '../../lib';
 import {
   useRawClient,
   type CallOptions,

@@ -4,11 +4,13 @@ import { KubeMQError } from '../../kubemq/kubemq-error';
 import { makeSubscribe, SubscribeType, type KubeMQEventReceive } from '../../kubemq/messages';
 import { bodyFormatOf, decodeBody } from '../../serializers/body-codec';
 import { type ConsumerHost, type ConsumerKind, type KubeMQConsumer } from '../consumer';
+import { refuseEventsStoreExtras } from '../events-store/events-store-options';
 import { type PlannedSubscription } from '../subscription-plan';
 
 /** Plain events: fire-and-forget, each handled as it arrives (KubeMQ keeps no copy to redeliver). */
 export const eventConsumer: ConsumerKind = {
   check(entry) {
+    refuseEventsStoreExtras(entry);
     const problem = subscribeChannelError(entry.channel);
     if (problem) {
       throw new KubeMQError(`Cannot subscribe to KubeMQ channel "${entry.channel}": ${problem}`);
