@@ -41,7 +41,10 @@ function nodeBackend(
   };
 }
 
-async function startBackend(kind: Backend, options: BenchOptions): Promise<BackendHandle | string> {
+export async function startBackend(
+  kind: Backend,
+  options: BenchOptions,
+): Promise<BackendHandle | string> {
   if (kind === 'nats') {
     const outcome = await startNatsServer(options.install);
     if ('skipped' in outcome) return outcome.skipped;

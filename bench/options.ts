@@ -25,11 +25,16 @@ export interface BenchOptions {
   oursText: boolean;
   /** A git ref whose lib/ the `ours-base` contender runs (before/after in one run). */
   baseline?: string;
-  /** What to measure: request/reply round trips (`rpc`), the events store, or both. */
+  /** What to measure: request/reply round trips (`rpc`), the events store, queues. */
   suites: Suite[];
+  /** Messages per run and contender of the queue benchmark (bench/queues/). */
+  queueMessages: number;
+  /** Base name of the queue benchmark's result files in bench/results/. */
+  queuesOut: string;
 }
 
-export type Suite = 'rpc' | 'events-store';
+export type Suite = 'rpc' | 'events-store' | 'queues';
+const SUITES: readonly Suite[] = ['rpc', 'events-store', 'queues'];
 
 export const USAGE = `npm run bench -- [flags]
 
@@ -47,7 +52,9 @@ export const USAGE = `npm run bench -- [flags]
   --out=NAME           result files bench/results/NAME.{json,md} (default: latest, latest-quick)
   --ours-text          ours sends strings instead of Buffers (adds UTF-8 encoding and decoding per body)
   --baseline=REF       also run \`ours-base\`: the same Nest apps on lib/ as of git REF (before/after)
-  --suites=rpc,events-store  what to measure (default both; events-store alone writes events-store[-quick].{json,md})
+  --suites=rpc,events-store,queues  what to measure (default all; events-store alone writes events-store[-quick].{json,md};
+                       queues always write queues[-quick].{json,md}, or queues-NAME with --out=NAME)
+  --queues=N           messages per run of the queue benchmark (default 2000, --quick 300)
 
 Environment: KUBEMQ_ADDRESS=host:port benchmarks against that broker instead of KubeMQTestBroker.`;
 
@@ -83,7 +90,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     profile: [],
     out: quick ? 'latest-quick' : 'latest',
     oursText: false,
-    suites: ['rpc', 'events-store'],
+    suites: [...SUITES],
+    queueMessages: quick ? 300 : 2_000,
+    queuesOut: quick ? 'queues-quick' : 'queues',
   };
   let outGiven = false;
   for (const arg of argv) {
@@ -141,10 +150,13 @@ export function parseOptions(argv: string[]): BenchOptions {
         break;
       case 'suites':
         options.suites = list(value).map((suite) => {
-          if (suite !== 'rpc' && suite !== 'events-store')
-            throw new Error(`--suites: "${suite}" is not rpc or events-store`);
-          return suite;
+          if (!SUITES.includes(suite as Suite))
+            throw new Error(`--suites: "${suite}" is not one of ${SUITES.join(', ')}`);
+          return suite as Suite;
         });
+        break;
+      case 'queues':
+        options.queueMessages = Math.max(2, numbers('--queues', value)[0]);
         break;
       case 'baseline':
         options.baseline = value;
@@ -153,6 +165,7 @@ export function parseOptions(argv: string[]): BenchOptions {
         throw new Error(`unknown flag --${flag}\n\n${USAGE}`);
     }
   }
+  if (outGiven) options.queuesOut = `queues-${options.out}`;
   if (!options.suites.includes('rpc') && !outGiven) {
     options.out = quick ? 'events-store-quick' : 'events-store';
   }

@@ -3,6 +3,7 @@ import { benchEventsStore } from './events-store';
 import { measureBrokerCore } from './broker-core';
 import { CONTENDERS } from './contenders';
 import { Fleet } from './fleet';
+import { benchQueues } from './queues/queue-main';
 import { machineInfo } from './machine';
 import { measureCell, measureLeak, summarize, warmUp, type CellSpec } from './measure';
 import { parseOptions } from './options';
@@ -30,8 +31,12 @@ async function main(): Promise<void> {
   };
   console.log(`[bench] ${results.mode} run on ${machineLine(results)}`);
   if (!options.suites.includes('rpc')) {
-    results.eventsStore = await benchEventsStore(options);
-    return report(results, options.out, started);
+    if (options.suites.includes('events-store')) {
+      results.eventsStore = await benchEventsStore(options);
+      report(results, options.out, started);
+    }
+    if (options.suites.includes('queues')) await benchQueues(options);
+    return;
   }
   if (options.baseline) process.env.BENCH_BASE_LIB = buildBaseline(options.baseline);
   if (options.oursText) process.env.BENCH_OURS_TEXT = '1';
@@ -93,6 +98,7 @@ async function main(): Promise<void> {
   if (options.suites.includes('events-store'))
     results.eventsStore = await benchEventsStore(options);
   report(results, options.out, started);
+  if (options.suites.includes('queues')) await benchQueues(options);
 }
 
 function report(results: BenchResults, out: string, started: number): void {

@@ -62,3 +62,21 @@ export {
 } from './kubemq/proto';
 export { BODY_FORMAT_TAG, encodeBody, decodeBody, type BodyFormat } from './serializers/body-codec';
 export { ERROR_TAG } from './errors/wire-error';
+export type { KubeMQQueuePolicy } from './record-builders/queue-policy';
+export type { KubeMQQueueMessageInfo, KubeMQQueueSettlement } from './ctx-host/queue-settlement';
+export type {
+  KubeMQQueueSendOptions,
+  KubeMQQueueSendResult,
+  KubeMQQueuePullOptions,
+  KubeMQQueueMessage,
+} from './client/queues/queue-types';
+export { KubeMQQueueBatchError, type KubeMQQueueRefusal } from './client/queues/queue-batch-error';
+export {
+  QueuePattern,
+  type KubeMQQueueHandlerOptions,
+} from './server/queues/queue-pattern.decorator';
+export {
+  QueueTransaction,
+  type QueueTransactionOptions,
+  type QueueEmptyReason,
+} from './kubemq/queues/queue-transaction';

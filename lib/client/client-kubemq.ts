@@ -6,7 +6,7 @@ import {
   type ReadPacket,
   type WritePacket,
 } from '@nestjs/microservices';
-import { catchError, Observable, throwError } from 'rxjs';
+import { catchError, defer, Observable, throwError } from 'rxjs';
 import { KubeMQStatus, type KubeMQEvents } from '../constants';
 import { KubeMQConnection } from '../kubemq/connection';
 import { KubeMQError } from '../kubemq/kubemq-error';
@@ -23,6 +23,14 @@ import {
   type KubeMQStoreOptions,
 } from './events-store/store-events';
 import { emissionKindOf, PUBLISHERS } from './publishers';
+import { pullFromQueue } from './queues/queue-pull';
+import { sendBatchToQueue, sendToQueue } from './queues/queue-sender';
+import {
+  type KubeMQQueueMessage,
+  type KubeMQQueuePullOptions,
+  type KubeMQQueueSendOptions,
+  type KubeMQQueueSendResult,
+} from './queues/queue-types';
 import { encodeRequest } from './request-encoder';
 import { decodeResponse, describeRequestError } from './response-decoder';
 import { redactedOptions } from '../kubemq/redact';
@@ -195,6 +203,78 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
   ): Observable<KubeMQStoredEvent[]> {
     return published(async () =>
       storeMany(await this.connectedFor(channel), channel, items, options, this.timeout),
+    );
+  }
+
+  /**
+   * Sends one message to the KubeMQ queue `channel`, at once (like `emit()`,
+   * and `emit(channel, record)` with `setType('queue')` does the same); the
+   * Observable emits KubeMQ's result (message id, sent at, expiry, delay)
+   * and completes, or errors with KubeMQ's refusal and the queue's name.
+   * Late subscribers still get the outcome.
+   *
+   * @example
+   * ```ts
+   * await lastValueFrom(
+   *   this.client.sendToQueue('payments', payment, { policy: { maxReceiveQueue: 'payments-dlq' } }),
+   * );
+   * ```
+   */
+  sendToQueue(
+    channel: string,
+    data: unknown,
+    options: KubeMQQueueSendOptions = {},
+  ): Observable<KubeMQQueueSendResult> {
+    return published(async () =>
+      sendToQueue(await this.connectedFor(channel), channel, data, options, this.timeout),
+    );
+  }
+
+  /**
+   * Sends several messages to the queue `channel` in one call, at once (each
+   * item plain data or a KubeMQRecord, whose options win over `options`);
+   * emits their results in order. KubeMQ accepts or refuses each message on
+   * its own: if it refused any, this errors with a `KubeMQQueueBatchError`
+   * listing which were sent (`results`) and which not (`refused`).
+   */
+  sendQueueBatch(
+    channel: string,
+    messages: readonly unknown[],
+    options: KubeMQQueueSendOptions = {},
+  ): Observable<KubeMQQueueSendResult[]> {
+    return published(async () =>
+      sendBatchToQueue(await this.connectedFor(channel), channel, messages, options, this.timeout),
+    );
+  }
+
+  /**
+   * On subscription, pulls up to `maxMessages` (default 1) from the queue
+   * `channel`, waiting up to `waitSeconds` (default 1), and emits them
+   * (possibly none). KubeMQ removes each message as it hands it out: nothing
+   * is acked and nothing comes back if the caller then fails (at most once).
+   * Work that must not be lost belongs in a queue handler (`@QueuePattern`),
+   * acked only after it succeeded.
+   */
+  receiveFromQueue<TData = unknown>(
+    channel: string,
+    options: KubeMQQueuePullOptions = {},
+  ): Observable<Array<KubeMQQueueMessage<TData>>> {
+    return defer(async () =>
+      pullFromQueue<TData>(await this.connectedFor(channel), channel, options, false),
+    );
+  }
+
+  /**
+   * On subscription, looks at up to `maxMessages` (default 1) messages of the
+   * queue `channel` without taking them, waiting up to `waitSeconds` (default
+   * 1). While a peek runs, the messages it looks at are not delivered to consumers.
+   */
+  peekQueue<TData = unknown>(
+    channel: string,
+    options: KubeMQQueuePullOptions = {},
+  ): Observable<Array<KubeMQQueueMessage<TData>>> {
+    return defer(async () =>
+      pullFromQueue<TData>(await this.connectedFor(channel), channel, options, true),
     );
   }
 

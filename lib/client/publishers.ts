@@ -1,13 +1,13 @@
-import { KubeMQError } from '../kubemq/kubemq-error';
 import { KubeMQRecord, type KubeMQEmissionKind } from '../record-builders/kubemq.record-builder';
 import { publishEvent, type Publisher } from './events/event-publisher';
 import { publishStoredEvent } from './events-store/events-store-publisher';
+import { publishQueueMessage } from './queues/queue-publisher';
 
 /** The publisher of each kind; one folder per KubeMQ pattern. */
 export const PUBLISHERS: Record<KubeMQEmissionKind, Publisher> = {
   event: publishEvent,
   'events-store': publishStoredEvent,
-  queue: notYet('queues'),
+  queue: publishQueueMessage,
 };
 
 /**
@@ -19,9 +19,4 @@ export function emissionKindOf(data: unknown): KubeMQEmissionKind {
   const type = data.options.type;
   if (type === 'events-store' || type === 'queue') return type;
   return 'event';
-}
-
-function notYet(what: string): Publisher {
-  return ({ channel }) =>
-    Promise.reject(new KubeMQError(`Cannot emit to "${channel}": ${what} is not supported yet`));
 }

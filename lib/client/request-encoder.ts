@@ -15,7 +15,7 @@ import { BODY_FORMAT_TAG, encodeBody, type EncodedBody } from '../serializers/bo
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
 /** Encodes a payload, turning a serialization failure into an error that names the message. */
-function encodePayload(data: unknown, what: string): EncodedBody {
+export function encodePayload(data: unknown, what: string): EncodedBody {
   try {
     return encodeBody(data);
   } catch (error) {
@@ -24,7 +24,7 @@ function encodePayload(data: unknown, what: string): EncodedBody {
 }
 
 /** A payload split into its data and KubeMQ options (from a {@link KubeMQRecord} or plain data). */
-function unpackRecord(data: unknown): {
+export function unpackRecord(data: unknown): {
   data: unknown;
   options: Readonly<KubeMQRecordOptions>;
 } {
@@ -34,7 +34,7 @@ function unpackRecord(data: unknown): {
 }
 
 /** Merges Nest 12 packet metadata and record tags, then adds our body format tag. */
-function buildTags(
+export function buildTags(
   packetMetadata: Tags | undefined,
   recordTags: Tags | undefined,
   format: string,
@@ -46,6 +46,19 @@ type MessageKind = 'command' | 'query' | 'event';
 
 function article(kind: MessageKind): string {
   return kind === 'event' ? 'an' : 'a';
+}
+
+/** A queue policy on anything but a queue message would do nothing: refuse it. */
+function refusePolicy(
+  kind: MessageKind,
+  channel: string,
+  options: Readonly<KubeMQRecordOptions>,
+): void {
+  if (options.policy !== undefined) {
+    throw new KubeMQError(
+      `setPolicy() applies to queue messages (setType('queue')), not to ${article(kind)} ${kind} to "${channel}"`,
+    );
+  }
 }
 
 /** Refuses a channel KubeMQ would refuse, with its text and the channel's name. */
@@ -92,6 +105,7 @@ export function encodeRequest(
     );
   }
   checkChannel(type, channel);
+  refusePolicy(type, channel, options);
   const timeout = options.timeout ?? defaultTimeout;
   if (!Number.isInteger(timeout) || timeout <= 0 || timeout > MAX_TIMEOUT_MS) {
     throw new KubeMQError(
@@ -121,6 +135,7 @@ export function encodeEvent(
   const { data, options } = unpackRecord(payload);
   const metadata = options.metadata ?? '';
   checkChannel('event', channel);
+  refusePolicy('event', channel, options);
   const { body, format } = encodeContent('event', channel, data, metadata);
   const event = makeEvent({
     ClientID: clientId,

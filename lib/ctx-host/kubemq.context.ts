@@ -1,5 +1,9 @@
 import { BaseRpcContext } from '@nestjs/microservices';
+import { KubeMQError } from '../kubemq/kubemq-error';
 import { type KubeMQEventReceive, type KubeMQRequest, type Tags } from '../kubemq/messages';
+import { type QueueMessage } from '../kubemq/queues/queue-messages';
+import { unixNanosToDate } from '../kubemq/timestamps';
+import { type KubeMQQueueMessageInfo, type KubeMQQueueSettlement } from './queue-settlement';
 
 /** The kind of KubeMQ message a handler is running for. */
 export type KubeMQMessageType = 'command' | 'query' | 'event' | 'events-store' | 'queue';
@@ -30,6 +34,8 @@ export interface KubeMQMessageInfo {
   sequence: string;
   /** When the broker stored the message, in Unix nanoseconds as a decimal string ("0" when it did not). */
   timestamp: string;
+  /** Queue messages only: delivery count, re-routing and policy. */
+  queue?: KubeMQQueueMessageInfo;
 }
 
 type KubeMQContextArgs = [KubeMQMessageInfo];
@@ -47,6 +53,9 @@ type KubeMQContextArgs = [KubeMQMessageInfo];
  * ```
  */
 export class KubeMQContext extends BaseRpcContext<KubeMQContextArgs> {
+  /** Set for the queue messages of a `manualAck` handler. */
+  private settlement: KubeMQQueueSettlement | undefined;
+
   constructor(args: KubeMQContextArgs) {
     super(args);
   }
@@ -98,6 +107,43 @@ export class KubeMQContext extends BaseRpcContext<KubeMQContextArgs> {
         timestamp: event.Timestamp,
       },
     ]);
+  }
+
+  /**
+   * The context of a queue message received from the queue `pattern`;
+   * `settlement` is given to `manualAck` handlers only.
+   */
+  static forQueue(
+    pattern: string,
+    message: QueueMessage,
+    settlement?: KubeMQQueueSettlement,
+  ): KubeMQContext {
+    const attributes = message.Attributes;
+    const ctx = new KubeMQContext([
+      {
+        type: 'queue',
+        channel: message.Channel || pattern,
+        pattern,
+        id: message.MessageID,
+        clientId: message.ClientID,
+        metadata: message.Metadata,
+        tags: message.Tags,
+        timeout: 0,
+        replyChannel: '',
+        sequence: attributes?.Sequence ?? '0',
+        timestamp: attributes?.Timestamp ?? '0',
+        queue: {
+          receiveCount: attributes?.ReceiveCount ?? 0,
+          reRouted: attributes?.ReRouted ?? false,
+          reRoutedFrom: attributes?.ReRoutedFromQueue ?? '',
+          expiresAt: unixNanosToDate(attributes?.ExpirationAt),
+          maxReceiveCount: message.Policy?.MaxReceiveCount ?? 0,
+          deadLetterQueue: message.Policy?.MaxReceiveQueue ?? '',
+        },
+      },
+    ]);
+    ctx.settlement = settlement;
+    return ctx;
   }
 
   /** Everything at once. */
@@ -168,5 +214,67 @@ export class KubeMQContext extends BaseRpcContext<KubeMQContextArgs> {
   /** {@link getTimestamp} at full precision: Unix nanoseconds as a decimal string ("0" when none). */
   getTimestampNanos(): string {
     return this.args[0].timestamp;
+  }
+
+  /**
+   * Queue messages: how many times KubeMQ has delivered this message, this
+   * delivery included (1 the first time; a rejected message comes back with
+   * one more). 0 for other kinds.
+   */
+  getReceiveCount(): number {
+    return this.args[0].queue?.receiveCount ?? 0;
+  }
+
+  /** Queue messages: true when KubeMQ moved it here from another queue (e.g. a dead letter). */
+  isReRouted(): boolean {
+    return this.args[0].queue?.reRouted ?? false;
+  }
+
+  /** Queue messages: the queue a re-routed message came from ('' when it was not re-routed). */
+  getReRoutedFrom(): string {
+    return this.args[0].queue?.reRoutedFrom ?? '';
+  }
+
+  /** Queue messages: delivery count, re-routing, expiry and dead-letter policy; undefined for other kinds. */
+  getQueueInfo(): KubeMQQueueMessageInfo | undefined {
+    return this.args[0].queue;
+  }
+
+  /**
+   * `manualAck` queue handlers: removes the message from the queue. Resolves
+   * once KubeMQ has done it; rejects when it cannot (settled already, or the
+   * message went back to the queue).
+   */
+  ack(): Promise<void> {
+    return this.settle('ack', (settlement) => settlement.ack());
+  }
+
+  /**
+   * `manualAck` queue handlers: hands the message back. KubeMQ appends it to
+   * the tail of the queue with ReceiveCount + 1, or, past MaxReceiveCount,
+   * moves it to the dead-letter queue (or drops it when there is none).
+   */
+  reject(): Promise<void> {
+    return this.settle('reject', (settlement) => settlement.reject());
+  }
+
+  /** `manualAck` queue handlers: moves the message to the queue `channel` and removes it here. */
+  requeue(channel: string): Promise<void> {
+    return this.settle('requeue', (settlement) => settlement.requeue(channel));
+  }
+
+  private settle(
+    method: string,
+    run: (settlement: KubeMQQueueSettlement) => Promise<void>,
+  ): Promise<void> {
+    if (this.settlement) return run(this.settlement);
+    const info = this.args[0];
+    const why =
+      info.type === 'queue'
+        ? `its handler settles it by its outcome; declare the handler with { type: 'queue', manualAck: true } to settle it yourself`
+        : `it is ${/^[aeiou]/.test(info.type) ? 'an' : 'a'} ${info.type}, not a queue message`;
+    return Promise.reject(
+      new KubeMQError(`ctx.${method}() on message ${info.id} of "${info.channel}": ${why}`),
+    );
   }
 }

@@ -27,6 +27,8 @@ import {
   type KubeMQSubscribe,
   type PingResult,
 } from './messages';
+import { type CallMethod } from './channel-call';
+import { DuplexCall } from './duplex-call';
 import { ServerStreamCall, type StreamMethod } from './server-stream-call';
 import { StreamSubscription, type StreamSubscriptionHandlers } from './stream-subscription';
 import { connectFailureReason, tlsChannelCredentials } from './tls';
@@ -53,7 +55,8 @@ export class KubeMQConnection {
   private readonly methods: KubeMQMethods;
   private readonly metadata: Metadata;
   private readonly subscriptions = new Set<StreamSubscription<unknown>>();
-  private readonly duplexes = new Set<ClientDuplexStream<unknown, unknown>>();
+  /** Open bidirectional calls (openDuplex, openDuplexCall), cancelled at close(). */
+  private readonly duplexes = new Set<{ cancel(): void }>();
   private closed = false;
 
   constructor(options: KubeMQConnectionOptions) {
@@ -250,9 +253,26 @@ export class KubeMQConnection {
       definition.responseDeserialize as (bytes: Buffer) => Res,
       this.callMetadata(),
     );
-    this.duplexes.add(stream as ClientDuplexStream<unknown, unknown>);
-    stream.on('status', () => this.duplexes.delete(stream as ClientDuplexStream<unknown, unknown>));
+    this.duplexes.add(stream);
+    stream.on('status', () => this.duplexes.delete(stream));
     return stream;
+  }
+
+  /**
+   * A bidirectional call of `method` made straight on the channel (./duplex-call):
+   * lighter than {@link openDuplex} for short streams opened per message
+   * (StreamQueueMessage). The connection cancels it at `close()` if it is still open.
+   */
+  openDuplexCall<Req, Res>(method: KubeMQMethodName): DuplexCall<Req, Res> {
+    if (this.closed) throw closedError(this.address);
+    const call = new DuplexCall<Req, Res>(
+      this.channel,
+      this.methods[method] as unknown as CallMethod<Req, Res>,
+      this.callMetadata(),
+    );
+    this.duplexes.add(call);
+    call.on('status', () => this.duplexes.delete(call));
+    return call;
   }
 
   /**

@@ -25,3 +25,9 @@ export function kubemqTimestampToDate(
   else ms = n / 1_000_000n; // nanoseconds
   return new Date(Number(ms));
 }
+
+/** A KubeMQ Unix-nanosecond field (int64 as a decimal string) as a Date; undefined for "0" or "". */
+export function unixNanosToDate(nanos: string | undefined): Date | undefined {
+  if (!nanos || nanos === '0') return undefined;
+  return new Date(Number(BigInt(nanos) / 1_000_000n));
+}

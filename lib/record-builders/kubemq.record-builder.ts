@@ -1,4 +1,5 @@
 import { type Tags } from '../kubemq/messages';
+import { type KubeMQQueuePolicy } from './queue-policy';
 
 /** What a request can be sent as (`send()`). */
 export type KubeMQRequestKind = 'command' | 'query';
@@ -23,6 +24,8 @@ export interface KubeMQRecordOptions {
   metadata?: string;
   /** KubeMQ tags (string to string). */
   tags?: Tags;
+  /** Queue messages only: expiration, delay, delivery limit and dead-letter queue. */
+  policy?: KubeMQQueuePolicy;
 }
 
 /** A payload plus KubeMQ options; build one with {@link KubeMQRecordBuilder}. */
@@ -82,6 +85,23 @@ export class KubeMQRecordBuilder<TData = unknown> {
   /** KubeMQ tags (copied), read by handlers with `ctx.getTags()`. */
   setTags(tags: Tags): this {
     this.options.tags = { ...tags };
+    return this;
+  }
+
+  /**
+   * Queue messages (`setType('queue')`): expiration, delay, delivery limit
+   * and dead-letter queue (copied).
+   *
+   * @example
+   * ```ts
+   * new KubeMQRecordBuilder(payment)
+   *   .setType('queue')
+   *   .setPolicy({ maxReceiveCount: 5, maxReceiveQueue: 'payments-dlq' })
+   *   .build();
+   * ```
+   */
+  setPolicy(policy: KubeMQQueuePolicy): this {
+    this.options.policy = { ...policy };
     return this;
   }
 

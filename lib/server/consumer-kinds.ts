@@ -1,7 +1,7 @@
-import { KubeMQError } from '../kubemq/kubemq-error';
 import { type ConsumerKind } from './consumer';
 import { eventConsumer } from './events/event-consumer';
 import { eventsStoreConsumer } from './events-store/events-store-consumer';
+import { queueConsumer } from './queues/queue-consumer';
 import { requestConsumer } from './rpc/request-consumer';
 import { type HandlerKind } from './subscription-plan';
 
@@ -11,18 +11,5 @@ export const CONSUMER_KINDS: Record<HandlerKind, ConsumerKind> = {
   query: requestConsumer,
   event: eventConsumer,
   'events-store': eventsStoreConsumer,
-  queue: notYet('queues'),
+  queue: queueConsumer,
 };
-
-function notYet(what: string): ConsumerKind {
-  const refuse = (channel: string) =>
-    new KubeMQError(`@EventPattern('${channel}'): ${what} is not supported yet`);
-  return {
-    check: (entry) => {
-      throw refuse(entry.channel);
-    },
-    open: (_host, entry) => {
-      throw refuse(entry.channel);
-    },
-  };
-}

@@ -31,7 +31,7 @@ export interface KubeMQHandlerExtras {
    * For `@EventPattern`: plain `'event'`s (default), the `'events-store'`, or a `'queue'`.
    */
   type?: 'command' | 'query' | 'event' | 'events-store' | 'queue';
-  /** This handler's KubeMQ group, instead of the server's default. */
+  /** This handler's KubeMQ group, instead of the server's default (not for queues: their consumers always compete). */
   group?: string;
   /**
    * Events store: where this handler's subscription starts reading its
@@ -43,6 +43,8 @@ export interface KubeMQHandlerExtras {
   /**
    * Events store: how many events this handler may run at once. Default 1:
    * each event starts after the previous one finished, in sequence order.
+   * Queues: how many messages it works on at once, each held in its own
+   * KubeMQ transaction (1 to 1024). Default 1, which keeps the queue's order.
    */
   concurrency?: number;
   /**
@@ -60,4 +62,19 @@ export interface KubeMQHandlerExtras {
    * a sequence. Return `undefined` (nothing handled yet) to use `start`.
    */
   resumeAfter?: () => number | undefined | null | Promise<number | undefined | null>;
+  /**
+   * Queues: seconds KubeMQ hides a received message from other consumers
+   * (1 to 43200, default 60). It is extended while the handler runs, so it
+   * only bounds how long a consumer that stopped answering keeps a message.
+   */
+  visibilitySeconds?: number;
+  /** Queues: seconds one receive waits for a message before it asks again (1 to 3600, default 5). */
+  waitSeconds?: number;
+  /**
+   * Queues: the handler settles each message itself with `ctx.ack()`,
+   * `ctx.reject()` or `ctx.requeue(queue)`; a message left unsettled when it
+   * returns is rejected (and logged). Default false: acked when the handler
+   * succeeds, rejected when it fails.
+   */
+  manualAck?: boolean;
 }
