@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BROKER_LABELS, type BrokerKind } from './brokers';
 import type { MachineInfo } from './machine';
@@ -76,6 +76,7 @@ export function renderMarkdown(results: FaultResults): string {
 
 /** Writes faults/results/<out>.{json,md}; returns the Markdown path. */
 export function writeResults(results: FaultResults, out: string): string {
+  mkdirSync(resultsDir(), { recursive: true });
   const base = join(resultsDir(), out);
   writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(`${base}.md`, renderMarkdown(results));

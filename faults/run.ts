@@ -5,6 +5,7 @@ import { machineLine, renderMarkdown, writeResults, type FaultResults } from './
 import { ScenarioContext, type ScenarioResult } from './scenario';
 import { eventsStoreScenario } from './scenarios/events-store';
 import { hostileScenario } from './scenarios/hostile';
+import { queuesScenario } from './scenarios/queues';
 import { rpcScenario } from './scenarios/rpc';
 import { shutdownScenario } from './scenarios/shutdown';
 
@@ -16,6 +17,7 @@ let current: ScenarioContext | undefined;
 const SCENARIO_RUNS: Partial<Record<ScenarioName, Scenario>> = {
   rpc: rpcScenario,
   'events-store': eventsStoreScenario,
+  queues: queuesScenario,
   shutdown: shutdownScenario,
   hostile: hostileScenario,
 };

@@ -3,35 +3,24 @@ import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MessagePattern } from '@nestjs/microservices';
 import { ServerKubeMQ } from '../../lib';
-import { emit, serveApp } from '../ipc';
-import { appEnv, sleep } from './app-env';
+import { serveApp } from '../ipc';
+import { appEnv } from './app-env';
 
-/** A Nest microservice answering commands: `fast` at once, `slow` after `slowMs`. */
+/** A Nest microservice answering the commands of one channel. */
 interface ResponderEnv {
   address: string;
   clientId: string;
-  fast: string;
-  slow: string;
-  slowMs: number;
-  gracePeriod: number;
+  channel: string;
 }
 
 const env = appEnv<ResponderEnv>();
-const counts = { started: 0, finished: 0 };
+let answered = 0;
 
 @Controller()
 class ResponderController {
-  @MessagePattern(env.fast)
-  fast(): void {
-    counts.finished += 1;
-  }
-
-  @MessagePattern(env.slow)
-  async slow(): Promise<void> {
-    counts.started += 1;
-    emit('started', counts.started);
-    await sleep(env.slowMs);
-    counts.finished += 1;
+  @MessagePattern(env.channel)
+  answer(): void {
+    answered += 1;
   }
 }
 
@@ -40,18 +29,12 @@ class ResponderModule {}
 
 serveApp(async () => {
   const app = await NestFactory.createMicroservice(ResponderModule, {
-    strategy: new ServerKubeMQ({
-      address: env.address,
-      clientId: env.clientId,
-      gracePeriod: env.gracePeriod,
-    }),
+    strategy: new ServerKubeMQ({ address: env.address, clientId: env.clientId }),
     logger: ['error', 'warn', 'log'],
   });
-  // Exit code 0 after a clean close (Nest's default re-raises the signal: exit status 143).
-  app.enableShutdownHooks(['SIGTERM'], { useProcessExit: true });
   await app.listen();
   return {
-    handlers: { counts: () => counts },
+    handlers: { answered: () => answered },
     close: () => app.close(),
   };
 });

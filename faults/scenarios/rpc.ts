@@ -23,10 +23,7 @@ export async function rpcScenario(ctx: ScenarioContext): Promise<ScenarioResult>
   await ctx.app('responder', 'responder', {
     address: broker.address,
     clientId: ctx.name('responder'),
-    fast: channel,
-    slow: `${channel}-slow`,
-    slowMs: 0,
-    gracePeriod: 10_000,
+    channel,
   });
   const sender = await ctx.app('sender', 'sender', {
     address: broker.address,
