@@ -13,6 +13,8 @@ export interface FaultBroker {
   readonly address: string;
   /** SIGKILL; resolves once its ports are closed. */
   kill(): Promise<void>;
+  /** SIGTERM (a graceful stop); resolves once it has exited and its ports are closed. */
+  terminate(): Promise<void>;
   /** Starts it again on the same ports and store; resolves once it accepts calls. */
   restart(): Promise<void>;
   /** Stops it for good and removes its store. */
@@ -40,6 +42,7 @@ function wrap(kind: BrokerKind, broker: OwnBroker): FaultBroker {
     kind,
     address: broker.address,
     kill: () => broker.kill(),
+    terminate: () => broker.terminate(),
     restart: () => broker.restart(),
     stop: () => broker.stop(),
   };

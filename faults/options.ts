@@ -1,7 +1,14 @@
 import type { BrokerKind } from './brokers';
 
 /** The scenarios, in the order they run. */
-export const SCENARIOS = ['rpc', 'events-store', 'queues', 'shutdown', 'hostile'] as const;
+export const SCENARIOS = [
+  'rpc',
+  'events-store',
+  'queues',
+  'queues-sigterm',
+  'shutdown',
+  'hostile',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** What `npm run faults -- [flags]` asked for. */

@@ -11,27 +11,39 @@ export interface Outage {
   startedAt: number;
 }
 
+/** How a RestartPlan restarts the broker. */
+export interface RestartOptions {
+  /** Steps of the run (commands, events, messages handled ...). */
+  total: number;
+  restarts: number;
+  /** How long nothing listens between the kill and the start, ms. */
+  downMs: number;
+  log: (line: string) => void;
+  /** SIGKILL (a crash, the default) or SIGTERM (a graceful stop, as a deployment does). */
+  signal?: 'SIGKILL' | 'SIGTERM';
+  /** Called the moment the broker is back, before anything else runs. */
+  onBack?: (outage: Outage) => void;
+}
+
 /**
  * Restarts the broker `restarts` times while a run of `total` steps makes
  * progress, evenly spaced (after 1/(n+1), 2/(n+1), ... of the steps): each
- * restart is a SIGKILL, `downMs` of nothing listening, and a start on the
- * same ports and store. Restarts never overlap.
+ * restart is a SIGKILL (or SIGTERM), `downMs` of nothing listening, and a
+ * start on the same ports and store. Restarts never overlap.
  */
 export class RestartPlan {
   readonly outages: Outage[] = [];
   private readonly thresholds: number[];
   private running: Promise<void> = Promise.resolve();
   private busy = false;
+  private lastDone = -1;
+  private lastActivity = Date.now();
 
   constructor(
     private readonly broker: FaultBroker,
-    total: number,
-    restarts: number,
-    private readonly downMs: number,
-    private readonly log: (line: string) => void,
-    /** Called the moment the broker is back, before anything else runs. */
-    private readonly onBack: (outage: Outage) => void = () => undefined,
+    private readonly options: RestartOptions,
   ) {
+    const { total, restarts } = options;
     this.thresholds = Array.from({ length: restarts }, (_, i) =>
       Math.floor((total * (i + 1)) / (restarts + 1)),
     );
@@ -39,16 +51,39 @@ export class RestartPlan {
 
   /** Call with the run's progress; starts the next restart once its threshold is passed. */
   progress(done: number): void {
+    if (done !== this.lastDone) {
+      this.lastDone = done;
+      this.lastActivity = Date.now();
+    }
     if (this.busy || this.thresholds.length === 0 || done < this.thresholds[0]) return;
+    this.next();
+  }
+
+  /**
+   * Runs the restarts still due once progress has stalled for `stallMs`
+   * (a broker that stopped delivering still gets all its restarts), and
+   * resolves when all are done.
+   */
+  async finish(stallMs: number): Promise<void> {
+    while (this.thresholds.length > 0) {
+      await this.running;
+      if (this.thresholds.length > 0 && Date.now() - this.lastActivity >= stallMs) this.next();
+      else await sleep(250);
+    }
+    await this.running;
+  }
+
+  private next(): void {
     this.thresholds.shift();
     this.busy = true;
     this.running = this.restart().then(
       () => {
         this.busy = false;
+        this.lastActivity = Date.now();
       },
       (error: unknown) => {
         this.busy = false;
-        this.log(`broker restart failed: ${String(error)}`);
+        this.options.log(`broker restart failed: ${String(error)}`);
         throw error;
       },
     );
@@ -66,17 +101,19 @@ export class RestartPlan {
 
   /** One restart now. */
   async restart(): Promise<Outage> {
+    const { downMs, signal = 'SIGKILL', log, onBack } = this.options;
     const killedAt = Date.now();
-    await this.broker.kill();
-    await sleep(this.downMs);
+    if (signal === 'SIGTERM') await this.broker.terminate();
+    else await this.broker.kill();
+    await sleep(downMs);
     const accepting = firstAccept(this.broker.address);
     await this.broker.restart();
     const outage = { killedAt, backAt: await accepting, startedAt: Date.now() };
     this.outages.push(outage);
-    this.onBack(outage);
-    this.log(
+    onBack?.(outage);
+    log(
       `broker restart ${this.outages.length}: down ${outage.backAt - killedAt} ms ` +
-        `(SIGKILL, ${this.downMs} ms, start; start done ${outage.startedAt - outage.backAt} ms after the port opened)`,
+        `(${signal}, ${downMs} ms, start; start done ${outage.startedAt - outage.backAt} ms after the port opened)`,
     );
     return outage;
   }

@@ -17,7 +17,8 @@ let current: ScenarioContext | undefined;
 const SCENARIO_RUNS: Partial<Record<ScenarioName, Scenario>> = {
   rpc: rpcScenario,
   'events-store': eventsStoreScenario,
-  queues: queuesScenario,
+  queues: (ctx) => queuesScenario(ctx, 'SIGKILL'),
+  'queues-sigterm': (ctx) => queuesScenario(ctx, 'SIGTERM'),
   shutdown: shutdownScenario,
   hostile: hostileScenario,
 };

@@ -25,6 +25,7 @@ export interface ScenarioResult {
 export class ScenarioContext {
   private readonly apps: AppProcess[] = [];
   private brokerHandle: FaultBroker | undefined;
+  private readonly others: FaultBroker[] = [];
   /** A tag unique to this scenario run, for channel names and ClientIDs. */
   readonly tag: string;
 
@@ -41,6 +42,13 @@ export class ScenarioContext {
   async broker(): Promise<FaultBroker> {
     this.brokerHandle ??= await startBroker(this.brokerKind, this.server);
     return this.brokerHandle;
+  }
+
+  /** Another broker of the same kind, fresh, stopped with the scenario. */
+  async otherBroker(): Promise<FaultBroker> {
+    const broker = await startBroker(this.brokerKind, this.server);
+    this.others.push(broker);
+    return broker;
   }
 
   /** A name unique to this run: `faults-<scenario>-<pid>-<time>-<what>`. */
@@ -73,6 +81,7 @@ export class ScenarioContext {
   async close(): Promise<void> {
     await Promise.all(this.apps.map((app) => app.stop(5_000)));
     await this.brokerHandle?.stop();
+    for (const broker of this.others.splice(0)) await broker.stop();
   }
 
   /** Describes the broker for the report. */

@@ -34,7 +34,12 @@ export async function eventsStoreScenario(ctx: ScenarioContext): Promise<Scenari
     clientId: ctx.name('publisher'),
     timeout: TIMEOUT_MS,
   });
-  const plan = new RestartPlan(broker, events, restarts, ctx.options.downMs, (l) => ctx.log(l));
+  const plan = new RestartPlan(broker, {
+    total: events,
+    restarts,
+    downMs: ctx.options.downMs,
+    log: (line) => ctx.log(line),
+  });
   publisher.on('progress', (done) => plan.progress(done as number));
   ctx.log(`${count(events)} events at concurrency ${concurrency}, ${restarts} restart(s)`);
   const result = await publisher.call<{

@@ -8,8 +8,12 @@ import { RestartPlan } from '../restarts';
 /** What the bare gRPC consumers came to. */
 export interface BaselineFigures {
   accepted: number;
-  handled: number;
+  /** Accepted and never handled. */
   lost: number;
+  /** Sent after the restart. */
+  tail: number;
+  /** Of those, never handled. */
+  lostTail: number;
 }
 
 /** The run is over once everything was handled, or nothing new was for this long. */
@@ -19,24 +23,27 @@ const QUIET_MS = 20_000;
  * The floor for the queue scenario on a real KubeMQ: the same traffic
  * without Nest or nestjs-kubemq. `messages` are sent with SendQueueMessage,
  * `lanes` bare StreamQueueMessage loops (receive, 5 ms, ack, a new stream)
- * consume them, and the broker is SIGKILLed and restarted once half are
- * handled. What this loses, the broker lost by itself.
+ * consume them, the broker is SIGKILLed and restarted once half are
+ * handled, then a tail of a tenth more is sent. What this loses, the broker
+ * lost by itself.
  */
 export async function bareQueueBaseline(
   broker: FaultBroker,
   queue: string,
-  messages: number,
-  lanes: number,
-  downMs: number,
-  log: (line: string) => void,
+  options: { messages: number; lanes: number; downMs: number; log: (line: string) => void },
 ): Promise<BaselineFigures> {
+  const { messages, lanes, downMs, log } = options;
   let client = new RawKubeMQClient(broker.address);
   const queues = (): RawQueueClient => new RawQueueClient(client);
-  let accepted = 0;
-  for (let n = 0; n < messages; n += 1) {
-    const result = await queues().send({ Channel: queue, Body: Buffer.from(String(n)) });
-    if (!result.IsError) accepted += 1;
-  }
+  const send = async (from: number, count: number): Promise<string[]> => {
+    const accepted: string[] = [];
+    for (let n = from; n < from + count; n += 1) {
+      const result = await queues().send({ Channel: queue, Body: Buffer.from(String(n)) });
+      if (!result.IsError) accepted.push(String(n));
+    }
+    return accepted;
+  };
+  const accepted = await send(0, messages);
   const handled = new Set<string>();
   let stopped = false;
   const lane = async (id: number): Promise<void> => {
@@ -71,19 +78,25 @@ export async function bareQueueBaseline(
     }
   };
   const running = Array.from({ length: lanes }, (_, id) => lane(id));
-  const plan = new RestartPlan(broker, 2, 1, downMs, log);
-  while (handled.size < accepted / 2) await sleep(5);
-  await plan.restart();
+  while (handled.size < accepted.length / 2) await sleep(5);
+  await new RestartPlan(broker, { total: 1, restarts: 1, downMs, log }).restart();
   // A new channel: the old one may still be backing off (grpc-js's default backoff grows to 2 min).
   client.close();
   client = new RawKubeMQClient(broker.address);
+  const tail = await send(messages, Math.ceil(messages / 10));
+  const all = [...accepted, ...tail];
   let last = { size: handled.size, at: Date.now() };
-  while (handled.size < accepted && Date.now() - last.at < QUIET_MS) {
+  while (all.some((n) => !handled.has(n)) && Date.now() - last.at < QUIET_MS) {
     await sleep(250);
     if (handled.size !== last.size) last = { size: handled.size, at: Date.now() };
   }
   stopped = true;
   await Promise.race([Promise.all(running), sleep(10_000)]);
   client.close();
-  return { accepted, handled: handled.size, lost: accepted - handled.size };
+  return {
+    accepted: all.length,
+    lost: all.filter((n) => !handled.has(n)).length,
+    tail: tail.length,
+    lostTail: tail.filter((n) => !handled.has(n)).length,
+  };
 }

@@ -39,14 +39,14 @@ export async function rpcScenario(ctx: ScenarioContext): Promise<ScenarioResult>
     timeout: TIMEOUT_MS,
   });
   const probes: Array<Promise<number>> = [];
-  const plan = new RestartPlan(
-    broker,
-    commands,
+  const plan = new RestartPlan(broker, {
+    total: commands,
     restarts,
-    ctx.options.downMs,
-    (l) => ctx.log(l),
-    () => probes.push(prober.call<number>('probe', { channel, timeoutMs: PROBE_TIMEOUT_MS })),
-  );
+    downMs: ctx.options.downMs,
+    log: (line) => ctx.log(line),
+    onBack: () =>
+      probes.push(prober.call<number>('probe', { channel, timeoutMs: PROBE_TIMEOUT_MS })),
+  });
   sender.on('progress', (done) => plan.progress(done as number));
   ctx.log(`${count(commands)} commands at concurrency ${concurrency}, ${restarts} restart(s)`);
   const result = await sender.call<{
