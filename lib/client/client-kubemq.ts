@@ -8,14 +8,14 @@ import {
 } from '@nestjs/microservices';
 import { catchError, defer, Observable, throwError } from 'rxjs';
 import { KubeMQStatus, type KubeMQEvents } from '../constants';
-import { KubeMQConnection } from '../kubemq/connection';
+import { type KubeMQConnection } from '../kubemq/connection';
 import { KubeMQError } from '../kubemq/kubemq-error';
 import { type KubeMQResult } from '../kubemq/messages';
 import { KubeMQRecord, type KubeMQRecordOptions } from '../record-builders/kubemq.record-builder';
 import { type KubeMQClientOptions, type KubeMQCommandResponse } from './client-kubemq.options';
+import { ClientConnector } from './client-connector';
 import { PendingRequests } from './pending-requests';
 import { published, publishFailure } from './published';
-import { packetMetadata } from './events/event-publisher';
 import {
   storeMany,
   storeOne,
@@ -31,8 +31,7 @@ import {
   type KubeMQQueueSendOptions,
   type KubeMQQueueSendResult,
 } from './queues/queue-types';
-import { encodeRequest } from './request-encoder';
-import { decodeResponse, describeRequestError } from './response-decoder';
+import { publishRequest } from './rpc/request-publisher';
 import { redactedOptions } from '../kubemq/redact';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -53,9 +52,7 @@ export type KubeMQCallOptions = Omit<KubeMQRecordOptions, 'type'>;
  * ```
  */
 export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
-  private connection: KubeMQConnection | undefined;
-  private connecting: Promise<KubeMQConnection> | undefined;
-  private generation = 0;
+  private readonly connector: ClientConnector;
   private readonly pending = new PendingRequests();
   private readonly events = new EventEmitter();
   private readonly timeout: number;
@@ -64,6 +61,21 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     super();
     this.events.on('error', () => undefined);
     this.timeout = options?.timeout ?? DEFAULT_TIMEOUT_MS;
+    this.connector = new ClientConnector(options, {
+      connected: (first) => {
+        this._status$.next(KubeMQStatus.CONNECTED);
+        if (!first) this.events.emit('reconnect');
+      },
+      lost: (error) => {
+        this._status$.next(KubeMQStatus.DISCONNECTED);
+        this.events.emit('disconnect', error);
+      },
+    });
+  }
+
+  /** The connection once connected. */
+  private get connection(): KubeMQConnection | undefined {
+    return this.connector.connection;
   }
 
   /** Shown without the token, key or certificate contents (they never reach logs). */
@@ -76,46 +88,12 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
    * a failure the next call tries again.
    */
   connect(): Promise<KubeMQConnection> {
-    if (this.connecting) return this.connecting;
-    const generation = this.generation;
-    const attempt = (async () => {
-      const connection = new KubeMQConnection(this.options);
-      try {
-        await connection.connect();
-      } catch (error) {
-        connection.close();
-        throw error;
-      }
-      if (generation !== this.generation) {
-        connection.close();
-        throw new KubeMQError(`ClientKubeMQ was closed while connecting to ${connection.address}`);
-      }
-      this.connection = connection;
-      this._status$.next(KubeMQStatus.CONNECTED);
-      connection.watchConnectivity((connected) => {
-        if (this.connection !== connection) return;
-        this._status$.next(connected ? KubeMQStatus.CONNECTED : KubeMQStatus.DISCONNECTED);
-        if (connected) this.events.emit('reconnect');
-        else {
-          const lost = `Lost the connection to KubeMQ at ${connection.address}; the next request dials again`;
-          this.events.emit('disconnect', new KubeMQError(lost));
-        }
-      });
-      return connection;
-    })();
-    this.connecting = attempt;
-    attempt.catch(() => {
-      if (this.connecting === attempt) this.connecting = undefined;
-    });
-    return attempt;
+    return this.connector.connect();
   }
 
   /** Fails every pending request at once, then closes the connection. */
   close(): void {
-    this.generation += 1;
-    const connection = this.connection;
-    this.connection = undefined;
-    this.connecting = undefined;
+    const connection = this.connector.detach();
     this.pending.failAll(
       (count) =>
         new KubeMQError(
@@ -345,45 +323,7 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
       callback({ err, isDisposed: true });
       return () => undefined;
     }
-    let request;
-    try {
-      request = encodeRequest(
-        channel,
-        packet.data,
-        connection.clientId,
-        this.timeout,
-        packetMetadata(packet),
-      );
-    } catch (error) {
-      callback({ err: error, isDisposed: true });
-      return () => undefined;
-    }
-    let settled = false;
-    const settle = (result: WritePacket) => {
-      if (settled) return;
-      settled = true;
-      forget();
-      callback(result);
-    };
-    const forget = this.pending.add((reason) => {
-      cancel();
-      settle({ err: reason, isDisposed: true });
-    });
-    const cancel = connection.sendRequestWithCallback(request, (error, response) => {
-      if (error) return settle({ err: describeRequestError(request, error), isDisposed: true });
-      const decoded = decodeResponse(request, response!);
-      settle(
-        decoded.ok
-          ? { response: decoded.value, isDisposed: true }
-          : { err: decoded.error, isDisposed: true },
-      );
-    });
-    return () => {
-      if (settled) return;
-      settled = true;
-      forget();
-      cancel();
-    };
+    return publishRequest(connection, channel, packet, this.timeout, this.pending, callback);
   }
 
   protected async dispatchEvent<T = KubeMQResult>(packet: ReadPacket): Promise<T> {

@@ -6,7 +6,6 @@ import {
   status as GrpcStatus,
   type ChannelCredentials,
   type ChannelInterface,
-  type ClientDuplexStream,
   type ClientReadableStream,
 } from '@grpc/grpc-js';
 import {
@@ -240,28 +239,10 @@ export class KubeMQConnection {
   }
 
   /**
-   * Opens a bidirectional stream of `method` (SendEventsStream,
-   * StreamQueueMessage, QueuesDownstream ...). The caller owns it; the
-   * connection cancels it at `close()` if it is still open.
-   */
-  openDuplex<Req, Res>(method: KubeMQMethodName): ClientDuplexStream<Req, Res> {
-    if (this.closed) throw closedError(this.address);
-    const definition = this.methods[method];
-    const stream = this.client.makeBidiStreamRequest<Req, Res>(
-      definition.path,
-      definition.requestSerialize as (value: Req) => Buffer,
-      definition.responseDeserialize as (bytes: Buffer) => Res,
-      this.callMetadata(),
-    );
-    this.duplexes.add(stream);
-    stream.on('status', () => this.duplexes.delete(stream));
-    return stream;
-  }
-
-  /**
-   * A bidirectional call of `method` made straight on the channel (./duplex-call):
-   * lighter than {@link openDuplex} for short streams opened per message
-   * (StreamQueueMessage). The connection cancels it at `close()` if it is still open.
+   * A bidirectional call of `method` (SendEventsStream, StreamQueueMessage ...)
+   * made straight on the channel (./duplex-call), without grpc-js's Duplex
+   * stream and interceptor layers. The caller owns it; the connection
+   * cancels it at `close()` if it is still open.
    */
   openDuplexCall<Req, Res>(method: KubeMQMethodName): DuplexCall<Req, Res> {
     if (this.closed) throw closedError(this.address);

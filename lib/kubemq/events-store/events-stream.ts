@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { status as GrpcStatus, type ClientDuplexStream, type StatusObject } from '@grpc/grpc-js';
+import { status as GrpcStatus, type StatusObject } from '@grpc/grpc-js';
 import { type KubeMQConnection } from '../connection';
+import { type DuplexCall } from '../duplex-call';
 import { KubeMQError } from '../kubemq-error';
 import { type KubeMQEvent, type KubeMQResult } from '../messages';
 
@@ -12,7 +13,7 @@ interface Pending {
   deadline: number;
 }
 
-type EventsDuplex = ClientDuplexStream<KubeMQEvent, KubeMQResult>;
+type EventsDuplex = DuplexCall<KubeMQEvent, KubeMQResult>;
 
 /**
  * Stored events over one SendEventsStream, kept open and shared by every
@@ -114,7 +115,7 @@ export class EventsStream {
 
   private open(): EventsDuplex {
     if (this.stream) return this.stream;
-    const stream = this.connection.openDuplex<KubeMQEvent, KubeMQResult>('SendEventsStream');
+    const stream = this.connection.openDuplexCall<KubeMQEvent, KubeMQResult>('SendEventsStream');
     this.stream = stream;
     stream.on('data', (result: KubeMQResult) => this.onResult(result));
     stream.on('error', () => undefined);
