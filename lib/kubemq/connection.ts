@@ -7,6 +7,7 @@ import {
   type ChannelCredentials,
   type ChannelInterface,
   type ClientReadableStream,
+  type ServiceError,
 } from '@grpc/grpc-js';
 import {
   channelOptionsFor,
@@ -30,7 +31,8 @@ import { type CallMethod } from './channel-call';
 import { DuplexCall } from './duplex-call';
 import { ServerStreamCall, type StreamMethod } from './server-stream-call';
 import { StreamSubscription, type StreamSubscriptionHandlers } from './stream-subscription';
-import { connectFailureReason, tlsChannelCredentials } from './tls';
+import { connectFailureReason } from './grpc-failure';
+import { tlsChannelCredentials } from './tls';
 import { startUnaryCall, type UnaryMethod } from './unary-call';
 import { redactedOptions } from './redact';
 
@@ -122,7 +124,9 @@ export class KubeMQConnection {
       await this.ping(500);
       return undefined;
     } catch (error) {
-      return connectFailureReason((error as Error).message);
+      // grpc-js's own text (the KubeMQError's cause), which carries the last connect error.
+      const cause = (error as Error).cause as Partial<ServiceError> | undefined;
+      return connectFailureReason(cause?.details ?? (error as Error).message);
     }
   }
 
