@@ -47,10 +47,11 @@ export interface KubeMQTestBrokerOptions {
    * included, and started again on the same `dataDir` carries on with its
    * events store (events and durable positions) and queues. Whatever the
    * broker confirmed to a sender (a stored event's Result, a queue send's
-   * result) is written before the confirmation leaves. Settlements (queue
-   * acks, events-store subscription positions) are written within 50 ms, so
-   * a kill can undo the last of them: the message or event is delivered
-   * again (at-least-once, never lost). Messages consumers held when the
+   * result) is written before the confirmation leaves. Settlements are
+   * written lazily (queue acks at the end of the event-loop turn they happen
+   * in, events-store subscription positions within 50 ms), so a kill can
+   * undo the last of them: the message or event is delivered again
+   * (at-least-once, never lost). Messages consumers held when the
    * broker died are ready again at once. A damaged or unfinished last
    * record is skipped with a warning ({@link KubeMQTestBroker.storeWarnings},
    * also printed with console.warn). One broker per directory at a time.

@@ -23,8 +23,8 @@ import {
 /** The journal's file name inside the data directory. */
 export const JOURNAL_FILE = 'broker-store.journal';
 
-/** How often settlements (acks, positions) that wait in memory are written. */
-const LAZY_FLUSH_MS = 50;
+/** How often the events-store positions that moved are written. */
+const POSITIONS_EVERY_MS = 50;
 
 /** The journal is rewritten as a snapshot once it is this big and 4 times the last snapshot. */
 const MIN_COMPACT_BYTES = 64 * 1024 * 1024;
@@ -36,10 +36,11 @@ const MIN_COMPACT_BYTES = 64 * 1024 * 1024;
  *
  * Write-ahead rule: what the broker confirms to a sender (a stored event's
  * Result, a queue send's result, a delayed message parked) is in the
- * journal before the confirmation leaves. Settlements (a queue message
- * acked or moved, an events-store subscription's position) are written
- * within {@link LAZY_FLUSH_MS} ms, or with the next confirmed write; a kill
- * in between loses only those, which means a redelivery: an acked queue
+ * journal before the confirmation leaves. Settlements are written lazily: a
+ * queue message acked or moved at the end of the event-loop turn it
+ * happened in (with all of that turn's, in one write), an events-store
+ * subscription's position within {@link POSITIONS_EVERY_MS} ms. A kill in
+ * between loses only those, which means a redelivery: an acked queue
  * message comes back, an events-store subscriber resumes a little before
  * where it was (at-least-once, never a loss). What consumers held when the
  * broker died is ready again at once, in place.
@@ -76,7 +77,7 @@ export class DiskStore implements EventsStoreObserver, QueueStoreObserver {
     }
     this.store.eventsStore.observe(this);
     this.store.queues.observe(this);
-    this.timer = setInterval(() => this.flushLazy(), LAZY_FLUSH_MS);
+    this.timer = setInterval(() => this.flushLazy(), POSITIONS_EVERY_MS);
     this.timer.unref();
   }
 

@@ -5,7 +5,8 @@ import { encodeRecord, type JournalRecord } from './record-lines';
  * The broker's journal on disk: records appended in the order they happen.
  * `urgent` records (what a sender is about to be told is stored) are
  * written before the call returns, together with every record before them;
- * others wait in memory for the next urgent record or flush(). So the file
+ * others wait in memory until the next urgent record or the end of the
+ * current event-loop turn (one write for all of a turn's). So the file
  * always holds a prefix of what happened, and a process killed at any point
  * leaves a state that was true at some moment, with nothing confirmed
  * missing. No fsync: a killed process's writes are in the page cache
@@ -15,6 +16,8 @@ export class JournalFile {
   private fd: number;
   private pending: string[] = [];
   private size: number;
+  private flushSoon: NodeJS.Immediate | undefined;
+  private closed = false;
 
   constructor(readonly path: string) {
     this.fd = openSync(path, 'a');
@@ -30,11 +33,14 @@ export class JournalFile {
   append(record: JournalRecord, urgent: boolean): void {
     this.pending.push(encodeRecord(record));
     if (urgent) this.flush();
+    else this.flushSoon ??= setImmediate(() => this.flush());
   }
 
   /** Writes every pending record. */
   flush(): void {
-    if (this.pending.length === 0) return;
+    if (this.flushSoon) clearImmediate(this.flushSoon);
+    this.flushSoon = undefined;
+    if (this.pending.length === 0 || this.closed) return;
     const chunk = Buffer.from(this.pending.length === 1 ? this.pending[0] : this.pending.join(''));
     this.pending = [];
     writeFully(this.fd, chunk);
@@ -81,6 +87,7 @@ export class JournalFile {
   /** Writes what is pending and closes the file. */
   close(): void {
     this.flush();
+    this.closed = true;
     closeSync(this.fd);
   }
 }
