@@ -19,20 +19,29 @@ export interface BaselineFigures {
 /** The run is over once everything was handled, or nothing new was for this long. */
 const QUIET_MS = 20_000;
 
+/** Restarts still due after this long without progress happen anyway. */
+const STALL_MS = 15_000;
+
 /**
  * The floor for the queue scenario on a real KubeMQ: the same traffic
  * without Nest or nestjs-kubemq. `messages` are sent with SendQueueMessage,
  * `lanes` bare StreamQueueMessage loops (receive, 5 ms, ack, a new stream)
- * consume them, the broker is SIGKILLed and restarted once half are
- * handled, then a tail of a tenth more is sent. What this loses, the broker
- * lost by itself.
+ * consume them, the broker is SIGKILLed and restarted `restarts` times as
+ * they are handled, then a tail of a tenth more is sent. What this loses,
+ * the broker lost by itself.
  */
 export async function bareQueueBaseline(
   broker: FaultBroker,
   queue: string,
-  options: { messages: number; lanes: number; downMs: number; log: (line: string) => void },
+  options: {
+    messages: number;
+    lanes: number;
+    restarts: number;
+    downMs: number;
+    log: (line: string) => void;
+  },
 ): Promise<BaselineFigures> {
-  const { messages, lanes, downMs, log } = options;
+  const { messages, lanes, restarts, downMs, log } = options;
   let client = new RawKubeMQClient(broker.address);
   const queues = (): RawQueueClient => new RawQueueClient(client);
   const send = async (from: number, count: number): Promise<string[]> => {
@@ -45,6 +54,7 @@ export async function bareQueueBaseline(
   };
   const accepted = await send(0, messages);
   const handled = new Set<string>();
+  const plan = new RestartPlan(broker, { total: accepted.length, restarts, downMs, log });
   let stopped = false;
   const lane = async (id: number): Promise<void> => {
     const clientId = `faults-bare-lane-${id}`;
@@ -72,17 +82,26 @@ export async function bareQueueBaseline(
         });
         const ack = await stream.next(3000);
         if (!ack.IsError) handled.add(bodyText(message));
+        plan.progress(handled.size);
       } catch {
         await sleep(100);
       }
     }
   };
   const running = Array.from({ length: lanes }, (_, id) => lane(id));
-  while (handled.size < accepted.length / 2) await sleep(5);
-  await new RestartPlan(broker, { total: 1, restarts: 1, downMs, log }).restart();
-  // A new channel: the old one may still be backing off (grpc-js's default backoff grows to 2 min).
-  client.close();
-  client = new RawKubeMQClient(broker.address);
+  // A new channel after each restart: the old one may still be backing off (grpc-js's default
+  // backoff grows to 2 min).
+  let renewed = 0;
+  const renew = setInterval(() => {
+    if (plan.outages.length > renewed) {
+      renewed = plan.outages.length;
+      client.close();
+      client = new RawKubeMQClient(broker.address);
+    }
+  }, 100);
+  await plan.finish(STALL_MS);
+  await sleep(200);
+  clearInterval(renew);
   const tail = await send(messages, Math.ceil(messages / 10));
   const all = [...accepted, ...tail];
   let last = { size: handled.size, at: Date.now() };

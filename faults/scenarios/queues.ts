@@ -183,6 +183,7 @@ export async function queuesScenario(
     baseline = await bareQueueBaseline(fresh, `${queue}-bare`, {
       messages,
       lanes: 2 * concurrency,
+      restarts,
       downMs: ctx.options.downMs,
       log: (line) => ctx.log(line),
     });
@@ -219,7 +220,7 @@ export async function queuesScenario(
       'not accepted but handled': unconfirmedHandled,
       ...(baseline
         ? {
-            'bare gRPC consumers, one SIGKILL: lost': `${baseline.lost} of ${count(baseline.accepted)} (${baseline.lostTail} of ${baseline.tail} sent after it)`,
+            'bare gRPC consumers, the same restarts: lost': `${baseline.lost} of ${count(baseline.accepted)} (${baseline.lostTail} of ${baseline.tail} sent after the last)`,
           }
         : {}),
     },
