@@ -33,6 +33,19 @@ import {
 } from './queues/queue-types';
 import { publishRequest } from './rpc/request-publisher';
 import { redactedOptions } from '../kubemq/redact';
+import { type Tags } from '../kubemq/messages';
+import { PayloadSerialization } from '../serializers/payload-serialization';
+import { ClientTracing } from '../tracing/client-tracing';
+import { registeredOpenTelemetry } from '../tracing/opentelemetry';
+import {
+  emitLayered,
+  publishLayeredRequest,
+  sendHelperCall,
+  type ClientLayer,
+  type HelperCall,
+} from './client-layer';
+import { packetMetadata } from './events/event-publisher';
+import { unpackRecord } from './request-encoder';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -56,13 +69,24 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
   private readonly pending = new PendingRequests();
   private readonly events = new EventEmitter();
   private readonly timeout: number;
+  private readonly serialization: PayloadSerialization | undefined;
+  /** A `serializer`/`deserializer` of the wrong shape: connect() fails with it. */
+  private readonly optionsError: Error | undefined;
+  /** The serializer and the tracing, when either is there (set on connect). */
+  private layer: ClientLayer | undefined;
 
   constructor(private readonly options: KubeMQClientOptions) {
     super();
     this.events.on('error', () => undefined);
     this.timeout = options?.timeout ?? DEFAULT_TIMEOUT_MS;
+    try {
+      this.serialization = PayloadSerialization.from('ClientKubeMQ', options);
+    } catch (error) {
+      this.optionsError = error as Error;
+    }
     this.connector = new ClientConnector(options, {
       connected: (first) => {
+        if (first) this.layer = this.layerFor(this.connector.connection!);
         this._status$.next(KubeMQStatus.CONNECTED);
         if (!first) this.events.emit('reconnect');
       },
@@ -88,6 +112,7 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
    * a failure the next call tries again.
    */
   connect(): Promise<KubeMQConnection> {
+    if (this.optionsError) return Promise.reject(this.optionsError);
     return this.connector.connect();
   }
 
@@ -156,9 +181,18 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     data: unknown,
     options: KubeMQStoreOptions = {},
   ): Observable<KubeMQStoredEvent> {
-    return published(async () =>
-      storeOne(await this.connectedFor(channel), channel, data, options, this.timeout),
-    );
+    return published(async () => {
+      const connection = await this.connectedFor(channel);
+      return this.helperCall({
+        kind: 'events-store',
+        channel,
+        items: [data],
+        batch: false,
+        options,
+        send: ([item]) => storeOne(connection, channel, item, options, this.timeout),
+        idOf: (stored) => stored.eventId,
+      });
+    });
   }
 
   /**
@@ -179,9 +213,17 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     items: readonly unknown[],
     options: KubeMQStoreOptions = {},
   ): Observable<KubeMQStoredEvent[]> {
-    return published(async () =>
-      storeMany(await this.connectedFor(channel), channel, items, options, this.timeout),
-    );
+    return published(async () => {
+      const connection = await this.connectedFor(channel);
+      return this.helperCall({
+        kind: 'events-store',
+        channel,
+        items,
+        batch: true,
+        options,
+        send: (prepared) => storeMany(connection, channel, prepared, options, this.timeout),
+      });
+    });
   }
 
   /**
@@ -203,9 +245,18 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     data: unknown,
     options: KubeMQQueueSendOptions = {},
   ): Observable<KubeMQQueueSendResult> {
-    return published(async () =>
-      sendToQueue(await this.connectedFor(channel), channel, data, options, this.timeout),
-    );
+    return published(async () => {
+      const connection = await this.connectedFor(channel);
+      return this.helperCall({
+        kind: 'queue',
+        channel,
+        items: [data],
+        batch: false,
+        options,
+        send: ([item]) => sendToQueue(connection, channel, item, options, this.timeout),
+        idOf: (result) => result.messageId,
+      });
+    });
   }
 
   /**
@@ -220,9 +271,17 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     messages: readonly unknown[],
     options: KubeMQQueueSendOptions = {},
   ): Observable<KubeMQQueueSendResult[]> {
-    return published(async () =>
-      sendBatchToQueue(await this.connectedFor(channel), channel, messages, options, this.timeout),
-    );
+    return published(async () => {
+      const connection = await this.connectedFor(channel);
+      return this.helperCall({
+        kind: 'queue',
+        channel,
+        items: messages,
+        batch: true,
+        options,
+        send: (prepared) => sendBatchToQueue(connection, channel, prepared, options, this.timeout),
+      });
+    });
   }
 
   /**
@@ -238,7 +297,13 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     options: KubeMQQueuePullOptions = {},
   ): Observable<Array<KubeMQQueueMessage<TData>>> {
     return defer(async () =>
-      pullFromQueue<TData>(await this.connectedFor(channel), channel, options, false),
+      pullFromQueue<TData>(
+        await this.connectedFor(channel),
+        channel,
+        options,
+        false,
+        this.serialization,
+      ),
     );
   }
 
@@ -252,7 +317,13 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     options: KubeMQQueuePullOptions = {},
   ): Observable<Array<KubeMQQueueMessage<TData>>> {
     return defer(async () =>
-      pullFromQueue<TData>(await this.connectedFor(channel), channel, options, true),
+      pullFromQueue<TData>(
+        await this.connectedFor(channel),
+        channel,
+        options,
+        true,
+        this.serialization,
+      ),
     );
   }
 
@@ -323,13 +394,64 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
       callback({ err, isDisposed: true });
       return () => undefined;
     }
+    if (this.layer) {
+      return publishLayeredRequest(
+        this.layer,
+        connection,
+        channel,
+        packet,
+        this.timeout,
+        this.pending,
+        callback,
+      );
+    }
     return publishRequest(connection, channel, packet, this.timeout, this.pending, callback);
   }
 
   protected async dispatchEvent<T = KubeMQResult>(packet: ReadPacket): Promise<T> {
     const connection = this.connection ?? (await this.connect());
     const channel = this.normalizePattern(packet.pattern);
-    const publish = PUBLISHERS[emissionKindOf(packet.data)];
-    return (await publish({ connection, channel, packet, timeout: this.timeout })) as T;
+    const kind = emissionKindOf(packet.data);
+    const emission = { connection, channel, packet, timeout: this.timeout };
+    const layer = this.layer;
+    return (await (layer
+      ? emitLayered(layer, kind, emission, PUBLISHERS[kind])
+      : PUBLISHERS[kind](emission))) as T;
+  }
+
+  /**
+   * The serializer and OpenTelemetry, when the client has either. The
+   * tracer provider is looked up here, once: apps register it before they
+   * start (OpenTelemetry's own rule).
+   */
+  private layerFor(connection: KubeMQConnection): ClientLayer | undefined {
+    const otel = registeredOpenTelemetry();
+    const tracing = otel
+      ? new ClientTracing(otel, connection.clientId, connection.address)
+      : undefined;
+    return this.serialization || tracing
+      ? { serialization: this.serialization, tracing }
+      : undefined;
+  }
+
+  /**
+   * A typed helper's call, through Nest 12's dispatch hook (as for send()
+   * and emit()), the serializer and the tracing when the client has them;
+   * straight to `send` otherwise.
+   */
+  private helperCall<T>(call: Omit<HelperCall<T>, 'metadataOf'>): Promise<T> {
+    const metadataOf = this.dispatchHookMetadata(call.channel);
+    // Not an array: the helper itself says what is wrong.
+    if ((!this.layer && !metadataOf) || !Array.isArray(call.items)) {
+      return call.send(call.items as unknown[]);
+    }
+    return sendHelperCall(this.layer, { ...call, metadataOf });
+  }
+
+  /** NestJS 12: what the client's dispatch hook (setOnDispatchHook) attaches to an item's packet. */
+  private dispatchHookMetadata(channel: string): ((item: unknown) => Tags | undefined) | undefined {
+    const hook = (this as { onDispatchHook?: unknown }).onDispatchHook;
+    if (typeof hook !== 'function') return undefined;
+    return (item) => packetMetadata(this.packetOf(channel, unpackRecord(item).data));
   }
 }
