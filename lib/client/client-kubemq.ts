@@ -35,9 +35,8 @@ import { publishRequest } from './rpc/request-publisher';
 import { redactedOptions } from '../kubemq/redact';
 import { type Tags } from '../kubemq/messages';
 import { PayloadSerialization } from '../serializers/payload-serialization';
-import { ClientTracing } from '../tracing/client-tracing';
-import { registeredOpenTelemetry } from '../tracing/opentelemetry';
 import {
+  clientLayerFor,
   emitLayered,
   publishLayeredRequest,
   sendHelperCall,
@@ -86,7 +85,7 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     }
     this.connector = new ClientConnector(options, {
       connected: (first) => {
-        if (first) this.layer = this.layerFor(this.connector.connection!);
+        if (first) this.layer = clientLayerFor(this.serialization, this.connector.connection!);
         this._status$.next(KubeMQStatus.CONNECTED);
         if (!first) this.events.emit('reconnect');
       },
@@ -181,18 +180,14 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     data: unknown,
     options: KubeMQStoreOptions = {},
   ): Observable<KubeMQStoredEvent> {
-    return published(async () => {
-      const connection = await this.connectedFor(channel);
-      return this.helperCall({
-        kind: 'events-store',
-        channel,
-        items: [data],
-        batch: false,
+    return this.publishHelper(
+      { kind: 'events-store', channel, items: [data], batch: false },
+      {
         options,
-        send: ([item]) => storeOne(connection, channel, item, options, this.timeout),
+        send: (connection, [item]) => storeOne(connection, channel, item, options, this.timeout),
         idOf: (stored) => stored.eventId,
-      });
-    });
+      },
+    );
   }
 
   /**
@@ -213,17 +208,14 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     items: readonly unknown[],
     options: KubeMQStoreOptions = {},
   ): Observable<KubeMQStoredEvent[]> {
-    return published(async () => {
-      const connection = await this.connectedFor(channel);
-      return this.helperCall({
-        kind: 'events-store',
-        channel,
-        items,
-        batch: true,
+    return this.publishHelper(
+      { kind: 'events-store', channel, items, batch: true },
+      {
         options,
-        send: (prepared) => storeMany(connection, channel, prepared, options, this.timeout),
-      });
-    });
+        send: (connection, prepared) =>
+          storeMany(connection, channel, prepared, options, this.timeout),
+      },
+    );
   }
 
   /**
@@ -245,18 +237,14 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     data: unknown,
     options: KubeMQQueueSendOptions = {},
   ): Observable<KubeMQQueueSendResult> {
-    return published(async () => {
-      const connection = await this.connectedFor(channel);
-      return this.helperCall({
-        kind: 'queue',
-        channel,
-        items: [data],
-        batch: false,
+    return this.publishHelper(
+      { kind: 'queue', channel, items: [data], batch: false },
+      {
         options,
-        send: ([item]) => sendToQueue(connection, channel, item, options, this.timeout),
+        send: (connection, [item]) => sendToQueue(connection, channel, item, options, this.timeout),
         idOf: (result) => result.messageId,
-      });
-    });
+      },
+    );
   }
 
   /**
@@ -271,17 +259,14 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     messages: readonly unknown[],
     options: KubeMQQueueSendOptions = {},
   ): Observable<KubeMQQueueSendResult[]> {
-    return published(async () => {
-      const connection = await this.connectedFor(channel);
-      return this.helperCall({
-        kind: 'queue',
-        channel,
-        items: messages,
-        batch: true,
+    return this.publishHelper(
+      { kind: 'queue', channel, items: messages, batch: true },
+      {
         options,
-        send: (prepared) => sendBatchToQueue(connection, channel, prepared, options, this.timeout),
-      });
-    });
+        send: (connection, prepared) =>
+          sendBatchToQueue(connection, channel, prepared, options, this.timeout),
+      },
+    );
   }
 
   /**
@@ -420,32 +405,25 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
   }
 
   /**
-   * The serializer and OpenTelemetry, when the client has either. The
-   * tracer provider is looked up here, once: apps register it before they
-   * start (OpenTelemetry's own rule).
+   * A typed helper's call, published at once (like emit()), through Nest
+   * 12's dispatch hook (as send() and emit() packets), the serializer and
+   * the tracing when the client has them; straight to `send` otherwise.
    */
-  private layerFor(connection: KubeMQConnection): ClientLayer | undefined {
-    const otel = registeredOpenTelemetry();
-    const tracing = otel
-      ? new ClientTracing(otel, connection.clientId, connection.address)
-      : undefined;
-    return this.serialization || tracing
-      ? { serialization: this.serialization, tracing }
-      : undefined;
-  }
-
-  /**
-   * A typed helper's call, through Nest 12's dispatch hook (as for send()
-   * and emit()), the serializer and the tracing when the client has them;
-   * straight to `send` otherwise.
-   */
-  private helperCall<T>(call: Omit<HelperCall<T>, 'metadataOf'>): Promise<T> {
-    const metadataOf = this.dispatchHookMetadata(call.channel);
-    // Not an array: the helper itself says what is wrong.
-    if ((!this.layer && !metadataOf) || !Array.isArray(call.items)) {
-      return call.send(call.items as unknown[]);
-    }
-    return sendHelperCall(this.layer, { ...call, metadataOf });
+  private publishHelper<T>(
+    what: Pick<HelperCall<T>, 'kind' | 'channel' | 'items' | 'batch'>,
+    how: Pick<HelperCall<T>, 'options' | 'idOf'> & {
+      send(connection: KubeMQConnection, items: unknown[]): Promise<T>;
+    },
+  ): Observable<T> {
+    return published(async () => {
+      const connection = await this.connectedFor(what.channel);
+      return sendHelperCall(this.layer, {
+        ...what,
+        ...how,
+        send: (items) => how.send(connection, items),
+        metadataOf: this.dispatchHookMetadata(what.channel),
+      });
+    });
   }
 
   /** NestJS 12: what the client's dispatch hook (setOnDispatchHook) attaches to an item's packet. */

@@ -4,7 +4,8 @@ import { RequestType, type Tags } from '../kubemq/messages';
 import { KubeMQRecord, type KubeMQRecordOptions } from '../record-builders/kubemq.record-builder';
 import { type KubeMQBodyKind } from '../serializers/kubemq-serializer';
 import { type PayloadSerialization } from '../serializers/payload-serialization';
-import { type ClientTracing, type OutgoingSpan } from '../tracing/client-tracing';
+import { ClientTracing, type OutgoingSpan } from '../tracing/client-tracing';
+import { registeredOpenTelemetry } from '../tracing/opentelemetry';
 import { type TracedKind } from '../tracing/messaging-attributes';
 import { packetMetadata, type Emission, type Publisher } from './events/event-publisher';
 import { type PendingRequests } from './pending-requests';
@@ -21,6 +22,23 @@ import { publishRequest, type ResponseDecoding } from './rpc/request-publisher';
 export interface ClientLayer {
   readonly serialization: PayloadSerialization | undefined;
   readonly tracing: ClientTracing | undefined;
+}
+
+/**
+ * The layer of a client that just connected, or undefined when it has
+ * neither a serializer nor a registered tracer provider. The provider is
+ * looked up here, once: apps register it before they start (OpenTelemetry's
+ * own rule).
+ */
+export function clientLayerFor(
+  serialization: PayloadSerialization | undefined,
+  connection: KubeMQConnection,
+): ClientLayer | undefined {
+  const otel = registeredOpenTelemetry();
+  const tracing = otel
+    ? new ClientTracing(otel, connection.clientId, connection.address)
+    : undefined;
+  return serialization || tracing ? { serialization, tracing } : undefined;
 }
 
 /**
@@ -117,12 +135,18 @@ export interface HelperCall<T> {
 /**
  * A typed helper's messages with Nest 12's dispatch-hook metadata and the
  * trace context in their tags and their payloads serialized (each item
- * becomes a KubeMQRecord carrying its own options), inside one PRODUCER span.
+ * becomes a KubeMQRecord carrying its own options), inside one PRODUCER
+ * span; as they are when there is nothing to add.
  */
-export async function sendHelperCall<T>(
-  layer: ClientLayer | undefined,
-  call: HelperCall<T>,
-): Promise<T> {
+export function sendHelperCall<T>(layer: ClientLayer | undefined, call: HelperCall<T>): Promise<T> {
+  // Not an array: the helper itself says what is wrong.
+  if ((!layer && !call.metadataOf) || !Array.isArray(call.items)) {
+    return call.send(call.items as unknown[]);
+  }
+  return sendPrepared(layer, call);
+}
+
+async function sendPrepared<T>(layer: ClientLayer | undefined, call: HelperCall<T>): Promise<T> {
   const span = layer?.tracing?.start(
     call.kind,
     call.channel,
