@@ -47,7 +47,7 @@ export class ServerTracing {
         attributes[ATTR.rpcMethod] = message.channel;
       }
       // From the root: whatever context the subscription's callback runs in is not the sender's.
-      const parent = api.propagation.extract(api.ROOT_CONTEXT, { ...message.tags });
+      const parent = api.propagation.extract(api.ROOT_CONTEXT, message.tags ?? {});
       const span = tracer.startSpan(
         `process ${message.pattern}`,
         { kind: isRpc(kind) ? api.SpanKind.SERVER : api.SpanKind.CONSUMER, attributes },

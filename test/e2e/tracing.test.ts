@@ -14,8 +14,11 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { lastValueFrom } from 'rxjs';
 import {
+  KubeMQConnection,
   KubeMQRecordBuilder,
   QueuePattern,
+  RequestType,
+  makeRequest,
   type ClientKubeMQ,
   type KubeMQContext,
   type ServerKubeMQ,
@@ -344,6 +347,34 @@ describe('OpenTelemetry tracing across KubeMQ', () => {
       (s) => s.attributes['messaging.message.id'] === sent.result.messageId,
     );
     assert.ok(first, 'the send span carries the message id KubeMQ gave');
+  });
+
+  it('a foreign sender’s traceparent tag (another SDK, another language) is continued', async () => {
+    const foreign = new KubeMQConnection({ address: broker.address, clientId: 'foreign-traced' });
+    await foreign.connect();
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const parentId = '00f067aa0ba902b7';
+    try {
+      const response = await foreign.sendRequest(
+        makeRequest({
+          RequestTypeData: RequestType.Query,
+          ClientID: 'foreign-traced',
+          Channel: ch.query,
+          Body: Buffer.from('{"n":9}'),
+          Timeout: 5000,
+          Tags: { traceparent: `00-${traceId}-${parentId}-01` },
+        }),
+      );
+      assert.equal(response.Executed, true, response.Error);
+    } finally {
+      foreign.close();
+    }
+    const handled = seenOn(ch.query).at(-1)!;
+    assert.equal(handled.traceId, traceId);
+    const serverSpan = (await spansNamed(`process ${ch.query}`)).find(
+      (s) => s.spanContext().spanId === handled.spanId,
+    );
+    assert.equal(serverSpan?.parentSpanContext?.spanId, parentId);
   });
 
   it('a request sent outside any span starts a new trace that the handler joins', async () => {
