@@ -61,7 +61,10 @@ const ch = {
   queue: uniqueChannel('msgpack-queue'),
   pull: uniqueChannel('msgpack-pull'),
   unsendable: uniqueChannel('msgpack-unsendable'),
+  poisonQueue: uniqueChannel('msgpack-poison-queue'),
+  poisonStore: uniqueChannel('msgpack-poison-store'),
 };
+const deadLetters = `${ch.poisonQueue}-dlq`;
 
 /** A date JSON would turn into a string: MessagePack keeps it a Date. */
 const WHEN = new Date(Date.UTC(2026, 10, 30, 12, 0, 0));
@@ -114,6 +117,16 @@ class MsgPackController {
 
   @QueuePattern(ch.queue)
   queued(@Payload() data: unknown, @Ctx() ctx: KubeMQContext): void {
+    record(data, ctx);
+  }
+
+  @QueuePattern(ch.poisonQueue)
+  poisonQueue(@Payload() data: unknown, @Ctx() ctx: KubeMQContext): void {
+    record(data, ctx);
+  }
+
+  @EventPattern(ch.poisonStore, { type: 'events-store', start: 'first' })
+  poisonStore(@Payload() data: unknown, @Ctx() ctx: unknown): void {
     record(data, ctx);
   }
 }
@@ -303,6 +316,51 @@ describe('custom serializers: MessagePack end to end', () => {
     } finally {
       garbage.close();
     }
+  });
+
+  it('an unreadable queue message is rejected, not handled: KubeMQ moves it to its dead-letter queue', async () => {
+    const garbage = await connectedClient({
+      address: broker.address,
+      serializer: { serialize: () => Buffer.from([0xc1]) },
+    });
+    try {
+      await lastValueFrom(
+        garbage.sendToQueue(
+          ch.poisonQueue,
+          { n: 1 },
+          { policy: { maxReceiveCount: 1, maxReceiveQueue: deadLetters } },
+        ),
+      );
+    } finally {
+      garbage.close();
+    }
+    // The consumer rejects it at once; KubeMQ then moves it (its MaxReceiveCount is 1).
+    let dead: Array<{ data: unknown; tags: Record<string, string> }> = [];
+    for (let i = 0; i < 20 && dead.length === 0; i += 1) {
+      dead = await firstValueFrom(plain.peekQueue(deadLetters, { waitSeconds: 1 }));
+    }
+    assert.equal(dead.length, 1, 'the message reached the dead-letter queue');
+    assert.deepEqual([...(dead[0].data as Buffer)], [0xc1], 'as sent, for someone to look at');
+    assert.equal(dead[0].tags[BODY_FORMAT_TAG], 'serialized');
+    assert.equal(seenOn(ch.poisonQueue).length, 0, 'the handler never saw it');
+  });
+
+  it('an unreadable stored event is skipped and the next one handled', async () => {
+    const garbage = await connectedClient({
+      address: broker.address,
+      serializer: { serialize: () => Buffer.from([0xc1]) },
+    });
+    try {
+      await lastValueFrom(garbage.storeEvent(ch.poisonStore, { n: 1 }));
+    } finally {
+      garbage.close();
+    }
+    await lastValueFrom(client.storeEvent(ch.poisonStore, { when: WHEN, n: 2 }));
+    await waitFor('the readable stored event', () => seenOn(ch.poisonStore).length > 0);
+    assert.deepEqual(
+      seenOn(ch.poisonStore).map((e) => (e.data as { n: number }).n),
+      [2],
+    );
   });
 });
 
