@@ -23,7 +23,8 @@ export interface KubeMQMessageInfo {
   metadata: string;
   /**
    * The sender's tags. Messages from nestjs-kubemq senders also carry
-   * `nestjs-kubemq.body`, the body format tag the codec reads.
+   * `nestjs-kubemq.body`, the body format tag the codec reads, and, when
+   * they trace with OpenTelemetry, `traceparent` / `tracestate`.
    */
   tags: Tags;
   /** The sender's timeout in ms (0 for events). */
