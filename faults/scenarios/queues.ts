@@ -191,8 +191,8 @@ export async function queuesScenario(
     notes.unshift(
       `KubeMQ Community lost ${lost.length} accepted message(s) to SIGKILLs (${reached} had reached a handler before ` +
         `a restart; ${lostTail} of the ${count(tail.confirmed.length)} sent after the last restart); bare gRPC ` +
-        `consumers, one SIGKILL: ${baseline.lost} of ${count(baseline.accepted)} lost, ` +
-        `${baseline.lostTail} of the ${baseline.tail} sent after the restart`,
+        `consumers, the same ${restarts} SIGKILL(s): ${baseline.lost} of ${count(baseline.accepted)} lost, ` +
+        `${baseline.lostTail} of the ${baseline.tail} sent after the last restart`,
     );
   }
   return {
