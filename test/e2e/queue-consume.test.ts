@@ -7,7 +7,13 @@ import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { firstValueFrom, timer, map } from 'rxjs';
 import { KubeMQError, KubeMQRecordBuilder, ServerKubeMQ, type KubeMQContext } from '../../lib';
 import { uniqueChannel } from '../support/broker';
-import { delay, moduleWith, startControllers, useBrokerWithClient } from '../support/nest';
+import {
+  delay,
+  moduleWith,
+  startControllers,
+  useBrokerWithClient,
+  whileServing,
+} from '../support/nest';
 import { CapturingLogger, peekAll, waitFor } from '../support/queues';
 
 interface Seen {
@@ -86,13 +92,10 @@ describe('queues: a message is acked only when its handler succeeded', () => {
         );
       }
     }
-    const { app } = await startControllers(env.broker.address, Jobs);
-    try {
+    await whileServing(env.broker.address, [Jobs], async () => {
       await firstValueFrom(env.client.sendToQueue(jobs, { n: 1 }));
       await waitFor('the second delivery', () => seen.length === 2);
-    } finally {
-      await app.close();
-    }
+    });
     assert.deepEqual(
       seen.map((s) => s.receiveCount),
       [1, 2],
@@ -111,8 +114,7 @@ describe('queues: a message is acked only when its handler succeeded', () => {
         if (ctx.getReceiveCount() === 1) throw new Error('payment gateway timed out');
       }
     }
-    const { app } = await startControllers(env.broker.address, Jobs);
-    try {
+    await whileServing(env.broker.address, [Jobs], async () => {
       const sent = await firstValueFrom(env.client.sendToQueue(jobs, { payment: 'p-1' }));
       await waitFor('the second delivery', () => seen.length === 2);
       assert.deepEqual(
@@ -127,9 +129,7 @@ describe('queues: a message is acked only when its handler succeeded', () => {
       assert.ok(seen[1].ctx.getSequence() > seen[0].ctx.getSequence());
       await delay(300);
       assert.equal(seen.length, 2, 'acked after the second delivery: no third');
-    } finally {
-      await app.close();
-    }
+    });
     assert.deepEqual(await peekAll(env.client, jobs), []);
   });
 
@@ -151,8 +151,7 @@ describe('queues: a message is acked only when its handler succeeded', () => {
         deadLetters.push(seenOf(data, ctx));
       }
     }
-    const { app } = await startControllers(env.broker.address, Jobs);
-    try {
+    await whileServing(env.broker.address, [Jobs], async () => {
       const record = new KubeMQRecordBuilder({ payment: 'p-poison' })
         .setType('queue')
         .setPolicy({ maxReceiveCount: 2, maxReceiveQueue: dlq })
@@ -171,9 +170,7 @@ describe('queues: a message is acked only when its handler succeeded', () => {
       assert.equal(dead.ctx.isReRouted(), true);
       assert.equal(dead.ctx.getReRoutedFrom(), jobs);
       assert.equal(deadLetters.length, 1);
-    } finally {
-      await app.close();
-    }
+    });
     assert.deepEqual(await peekAll(env.client, jobs), []);
     assert.deepEqual(await peekAll(env.client, dlq), []);
   });
@@ -189,14 +186,11 @@ describe('queues: a message is acked only when its handler succeeded', () => {
         throw new Error('always fails');
       }
     }
-    const { app } = await startControllers(env.broker.address, Jobs);
-    try {
+    await whileServing(env.broker.address, [Jobs], async () => {
       await firstValueFrom(env.client.sendToQueue(jobs, 'x', { policy: { maxReceiveCount: 1 } }));
       await waitFor('the only delivery', () => attempts.length === 1);
       await delay(500);
-    } finally {
-      await app.close();
-    }
+    });
     assert.deepEqual(attempts, [1]);
     assert.deepEqual(await peekAll(env.client, jobs), []);
   });
@@ -257,8 +251,7 @@ describe('queues: a message is acked only when its handler succeeded', () => {
         handledAt.push(Date.now());
       }
     }
-    const { app } = await startControllers(env.broker.address, Jobs);
-    try {
+    await whileServing(env.broker.address, [Jobs], async () => {
       const sent = await firstValueFrom(
         env.client.sendToQueue(jobs, 'later', { policy: { delaySeconds: 2 } }),
       );
@@ -270,9 +263,7 @@ describe('queues: a message is acked only when its handler succeeded', () => {
       await waitFor('the delayed message', () => handledAt.length === 1, 10_000);
       // The broker publishes it once due (it checks every 500 ms): never early.
       assert.ok(handledAt[0] >= sent.delayedTo.getTime() - 250);
-    } finally {
-      await app.close();
-    }
+    });
   });
 
   it('listen() fails with a clear error naming the handler for wrong-typed extras', async () => {

@@ -29,6 +29,20 @@ export function startControllers(
   return startMicroservice(moduleWith({ controllers }), { address });
 }
 
+/** Runs `body` while a microservice of these controllers is up, and closes it after, whatever happens. */
+export async function whileServing<T>(
+  address: string,
+  controllers: Type<unknown>[],
+  body: () => Promise<T>,
+): Promise<T> {
+  const { app } = await startControllers(address, ...controllers);
+  try {
+    return await body();
+  } finally {
+    await app.close();
+  }
+}
+
 /** A module class with the given controllers/providers (for one-off test apps). */
 export function moduleWith(metadata: ModuleMetadata): Type<unknown> {
   class TestModule {}
