@@ -6,6 +6,7 @@ import {
   status as GrpcStatus,
   type ChannelCredentials,
   type ChannelInterface,
+  type ChannelOptions,
   type ClientReadableStream,
 } from '@grpc/grpc-js';
 import {
@@ -26,7 +27,10 @@ import {
   type KubeMQSubscribe,
   type PingResult,
 } from './messages';
+import { CallOpener } from './call-opener';
 import { type CallMethod } from './channel-call';
+import { DeadlineGuard } from './deadline-guard';
+import { DirectCalls } from './direct-calls';
 import { DuplexCall } from './duplex-call';
 import { ServerStreamCall, type StreamMethod } from './server-stream-call';
 import { StreamSubscription, type StreamSubscriptionHandlers } from './stream-subscription';
@@ -49,10 +53,11 @@ export class KubeMQConnection {
   readonly clientId: string;
   private readonly options: KubeMQConnectionOptions;
   private readonly client: Client;
-  /** The client's channel: unary calls go straight to it (see ./unary-call). */
+  /** The client's channel: calls go straight to it or its subchannel (./call-opener). */
   private readonly channel: ChannelInterface;
   private readonly methods: KubeMQMethods;
-  private readonly metadata: Metadata;
+  private readonly calls: CallOpener;
+  private readonly deadlines = new DeadlineGuard();
   private readonly subscriptions = new Set<StreamSubscription<unknown>>();
   /** Open bidirectional calls (openDuplex, openDuplexCall), cancelled at close(). */
   private readonly duplexes = new Set<{ cancel(): void }>();
@@ -66,10 +71,17 @@ export class KubeMQConnection {
     this.address = options.address.trim();
     this.clientId = options.clientId || defaultClientId();
     this.methods = prepareMethods();
-    this.metadata = new Metadata();
-    if (options.authToken) this.metadata.set('authorization', options.authToken);
-    this.client = new Client(this.address, credentialsFor(options), channelOptionsFor(options));
+    const metadata = new Metadata();
+    if (options.authToken) metadata.set('authorization', options.authToken);
+    const channelOptions = channelOptionsFor(options);
+    this.client = new Client(this.address, credentialsFor(options), channelOptions);
     this.channel = this.client.getChannel();
+    this.calls = new CallOpener(
+      this.channel,
+      metadata,
+      directCallsAllowed(options, channelOptions) ? DirectCalls.for(this.channel) : undefined,
+      sendLimit(channelOptions),
+    );
   }
 
   /** Shown without the token, key or certificate contents (they never reach logs). */
@@ -243,9 +255,8 @@ export class KubeMQConnection {
   openDuplexCall<Req, Res>(method: KubeMQMethodName): DuplexCall<Req, Res> {
     if (this.closed) throw closedError(this.address);
     const call = new DuplexCall<Req, Res>(
-      this.channel,
+      this.calls,
       this.methods[method] as unknown as CallMethod<Req, Res>,
-      this.callMetadata(),
     );
     this.duplexes.add(call);
     call.on('status', () => this.duplexes.delete(call));
@@ -269,6 +280,7 @@ export class KubeMQConnection {
     this.subscriptions.clear();
     for (const stream of this.duplexes) stream.cancel();
     this.duplexes.clear();
+    this.deadlines.close();
     this.client.close();
   }
 
@@ -304,19 +316,14 @@ export class KubeMQConnection {
       return () => undefined;
     }
     return startUnaryCall<Req, Res>(
-      this.channel,
+      this.calls,
+      this.deadlines,
       method as unknown as UnaryMethod<Req, Res>,
       request,
-      this.callMetadata(),
       deadline,
       (error, response) =>
         error ? callback(KubeMQError.fromGrpc(error)) : callback(undefined, response),
     );
-  }
-
-  /** Metadata for one call: grpc-js adds headers to it, so each call gets its own. */
-  private callMetadata(): Metadata {
-    return this.options.authToken ? this.metadata.clone() : new Metadata();
   }
 
   private serverStream<Req, Res>(
@@ -324,10 +331,9 @@ export class KubeMQConnection {
     request: Req,
   ): ClientReadableStream<Res> {
     const call = new ServerStreamCall<Res>(
-      this.channel,
+      this.calls,
       method as unknown as StreamMethod<unknown, Res>,
       request,
-      this.callMetadata(),
     );
     return call.asReadable<Res>();
   }
@@ -335,6 +341,28 @@ export class KubeMQConnection {
 
 function closedError(address: string): KubeMQError {
   return new KubeMQError(`KubeMQ connection to ${address} is closed`, GrpcStatus.UNAVAILABLE);
+}
+
+/**
+ * Calls go straight to the subchannel (./direct-calls) unless something the
+ * channel's per-call layers would do is asked for: credentials of the
+ * caller's own (they may carry call credentials), a service config (retry
+ * policies, per-method timeouts, other load balancing), compression.
+ */
+function directCallsAllowed(
+  options: KubeMQConnectionOptions,
+  channelOptions: ChannelOptions,
+): boolean {
+  if (options.credentials) return false;
+  return !Object.keys(channelOptions).some(
+    (key) => key === 'grpc.service_config' || key.includes('compression'),
+  );
+}
+
+/** grpc.max_send_message_length (-1: none). */
+function sendLimit(channelOptions: ChannelOptions): number {
+  const limit = Number(channelOptions['grpc.max_send_message_length']);
+  return Number.isFinite(limit) && limit >= 0 ? limit : Infinity;
 }
 
 function credentialsFor(options: KubeMQConnectionOptions): ChannelCredentials {
