@@ -1,13 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { frameEvent, serializeEvent } from '../../lib/kubemq/event-codec';
 import {
   deserializeEmpty,
   deserializeRequest,
   deserializeResponse,
+  frameRequest,
+  frameResponse,
   serializeRequest,
   serializeResponse,
 } from '../../lib/kubemq/hot-codec';
+import { LARGE_BYTES_FIELD, type Frame } from '../../lib/kubemq/protobuf-wire';
 import {
+  makeEvent,
   makeRequest,
   makeResponse,
   type KubeMQRequest,
@@ -221,4 +226,56 @@ describe('hot Request/Response codec', () => {
       if (protoThrew) assert.throws(() => deserializeRequest(truncated));
     }
   });
+});
+
+describe('gRPC frames written by the codec (what the direct calls send)', () => {
+  const prefixed = (message: Buffer) => {
+    const prefix = Buffer.alloc(5);
+    prefix.writeUInt32BE(message.length, 1);
+    return Buffer.concat([prefix, message]);
+  };
+  const whole = (frame: Frame) => (Buffer.isBuffer(frame) ? frame : Buffer.concat(frame));
+  const cases = [
+    {
+      name: 'Request',
+      build: (Body: Buffer) =>
+        makeRequest({ RequestID: 'r1', Channel: 'orders', Body, Timeout: 1000, Tags: { k: 'v' } }),
+      serialize: (m: never) => serializeRequest(m),
+      frame: (m: never) => frameRequest(m),
+    },
+    {
+      name: 'Response',
+      build: (Body: Buffer) =>
+        makeResponse({ RequestID: 'r1', Body, Executed: true, Timestamp: '17', Tags: { k: 'v' } }),
+      serialize: (m: never) => serializeResponse(m),
+      frame: (m: never) => frameResponse(m),
+    },
+    {
+      name: 'Event',
+      build: (Body: Buffer) => makeEvent({ EventID: 'e1', Channel: 'c', Body, Tags: { k: 'v' } }),
+      serialize: (m: never) => serializeEvent(m),
+      frame: (m: never) => frameEvent(m),
+    },
+  ];
+
+  for (const c of cases) {
+    it(`${c.name}: a small body is copied into one frame, the message's exact bytes`, () => {
+      const message = c.build(Buffer.from('small body')) as never;
+      const frame = c.frame(message);
+      assert.ok(Buffer.isBuffer(frame));
+      assert.deepEqual(frame, prefixed(c.serialize(message)));
+    });
+
+    it(`${c.name}: a body of ${LARGE_BYTES_FIELD} bytes or more is sent as it is, not copied`, () => {
+      const body = Buffer.alloc(LARGE_BYTES_FIELD * 8, 9);
+      const message = c.build(body) as never;
+      const frame = c.frame(message);
+      assert.ok(Array.isArray(frame), 'pieces');
+      assert.ok(
+        frame.some((piece) => piece === body),
+        "the caller's Buffer itself is one of the pieces",
+      );
+      assert.deepEqual(whole(frame), prefixed(c.serialize(message)));
+    });
+  }
 });
