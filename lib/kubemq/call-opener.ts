@@ -83,6 +83,13 @@ class ChannelPathCall implements OpenCall {
 
 const NO_CALLBACK = Object.freeze({});
 
+/** Listens to nothing: what a finished call keeps (see DirectCall.onReceiveStatus). */
+const ENDED: CallListener = {
+  onReceiveMetadata: () => undefined,
+  onReceiveMessage: () => undefined,
+  onReceiveStatus: () => undefined,
+};
+
 /**
  * A call on the subchannel. What the channel's layers would add is done
  * here: the send-size limit, unframing, and the transparent retry of a
@@ -102,7 +109,7 @@ class DirectCall implements OpenCall, SubchannelListener {
     private readonly opener: CallOpener,
     private readonly direct: DirectCalls,
     private readonly path: string,
-    private readonly listener: CallListener,
+    private listener: CallListener,
   ) {}
 
   static open(
@@ -181,7 +188,12 @@ class DirectCall implements OpenCall, SubchannelListener {
       this.replayOnChannel(sent);
       return;
     }
-    this.listener.onReceiveStatus(status);
+    const listener = this.listener;
+    // Node keeps an HTTP/2 stream's objects (grpc-js's call, this) until a
+    // full GC; letting go of the caller here keeps its request, response and
+    // everything waiting on them out of that.
+    this.listener = ENDED;
+    listener.onReceiveStatus(status);
   }
 
   private replayOnChannel(sent: Frame[]): void {

@@ -176,11 +176,25 @@ export class KubeMQConnection {
    * Answers a request; the broker routes it by `ReplyChannel`. A broker
    * that does not take it within `timeoutMs` fails the call (default 10 s).
    */
-  async sendResponse(response: KubeMQResponse, timeoutMs = DEFAULT_CALL_TIMEOUT_MS): Promise<void> {
-    await this.unary<KubeMQResponse, object>(
+  sendResponse(response: KubeMQResponse, timeoutMs = DEFAULT_CALL_TIMEOUT_MS): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.sendResponseWithCallback(response, timeoutMs, (error) =>
+        error ? reject(error) : resolve(),
+      );
+    });
+  }
+
+  /** Callback form of {@link sendResponse} for the hot path: `done` is called once. */
+  sendResponseWithCallback(
+    response: KubeMQResponse,
+    timeoutMs: number,
+    done: (error: KubeMQError | undefined) => void,
+  ): void {
+    this.unaryCall<KubeMQResponse, object>(
       this.methods.SendResponse,
       response,
       Date.now() + timeoutMs,
+      done,
     );
   }
 

@@ -51,6 +51,8 @@ export function startUnaryCall<Req, Res>(
   return () => call.cancel();
 }
 
+function ignore(): void {}
+
 class UnaryCall<Res> implements CallListener, Expiring {
   private call!: OpenCall;
   private response: Res | undefined;
@@ -62,7 +64,7 @@ class UnaryCall<Res> implements CallListener, Expiring {
     private readonly method: UnaryMethod<unknown, Res>,
     readonly deadline: number,
     private readonly deadlines: DeadlineGuard,
-    private readonly callback: UnaryCallback<Res>,
+    private callback: UnaryCallback<Res>,
   ) {}
 
   start(opener: CallOpener, frame: Frame): void {
@@ -99,16 +101,20 @@ class UnaryCall<Res> implements CallListener, Expiring {
     if (this.finished) return;
     this.finished = true;
     this.deadlines.delete(this);
+    const { callback, response } = this;
+    // The caller may keep the cancel function: it need not keep the answer too.
+    this.callback = ignore;
+    this.response = undefined;
     const final = this.readError ?? status;
-    if (final.code !== GrpcStatus.OK) this.callback(serviceErrorOf(final));
+    if (final.code !== GrpcStatus.OK) callback(serviceErrorOf(final));
     else if (!this.received) {
-      this.callback(
+      callback(
         serviceErrorOf({
           code: GrpcStatus.UNIMPLEMENTED,
           details: 'No message received',
           metadata: status.metadata ?? new Metadata(),
         }),
       );
-    } else this.callback(null, this.response);
+    } else callback(null, response);
   }
 }
