@@ -61,8 +61,23 @@ function varintFieldSize(value: number): number {
 
 export type TagEntry = [key: string, value: string, keyLength: number, valueLength: number];
 
+/** Entries of frozen tag objects: senders reuse a few of those (e.g. one per body format) on every message. */
+const frozenTagEntries = new WeakMap<object, TagEntry[] | undefined>();
+
 export function tagEntries(tags: unknown): TagEntry[] | undefined {
   if (!tags || typeof tags !== 'object') return undefined;
+  if (!Object.isFrozen(tags)) return entriesOf(tags);
+  if (frozenTagEntries.has(tags)) return frozenTagEntries.get(tags);
+  const entries = entriesOf(tags);
+  // Only plain strings are sure to read the same next time.
+  const values = tags as Record<string, unknown>;
+  if (Object.keys(values).every((key) => typeof values[key] === 'string')) {
+    frozenTagEntries.set(tags, entries);
+  }
+  return entries;
+}
+
+function entriesOf(tags: object): TagEntry[] | undefined {
   let entries: TagEntry[] | undefined;
   for (const key in tags) {
     if (!Object.prototype.hasOwnProperty.call(tags, key)) continue;

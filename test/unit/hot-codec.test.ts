@@ -279,3 +279,25 @@ describe('gRPC frames written by the codec (what the direct calls send)', () => 
     });
   }
 });
+
+describe('tags the sender reuses (frozen objects)', () => {
+  it('encode exactly as a fresh object would, every time', () => {
+    const frozen = Object.freeze({ 'nestjs-kubemq.body': 'binary', k: 'v' });
+    const fresh = { 'nestjs-kubemq.body': 'binary', k: 'v' };
+    const expected = serializeRequest(makeRequest({ Channel: 'c', Tags: fresh }));
+    for (let i = 0; i < 3; i += 1) {
+      assert.deepEqual(serializeRequest(makeRequest({ Channel: 'c', Tags: frozen })), expected);
+    }
+  });
+
+  it('values that are not strings are read each time', () => {
+    let n = 0;
+    const counter = { toString: () => String((n += 1)) };
+    const frozen = Object.freeze({ count: counter as unknown as string });
+    const first = deserializeRequest(serializeRequest(makeRequest({ Channel: 'c', Tags: frozen })));
+    const second = deserializeRequest(
+      serializeRequest(makeRequest({ Channel: 'c', Tags: frozen })),
+    );
+    assert.notEqual(first.Tags.count, second.Tags.count);
+  });
+});
