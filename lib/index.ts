@@ -61,6 +61,14 @@ export {
   type KubeMQMethodName,
 } from './kubemq/proto';
 export { BODY_FORMAT_TAG, encodeBody, decodeBody, type BodyFormat } from './serializers/body-codec';
+export type {
+  KubeMQSerializer,
+  KubeMQDeserializer,
+  KubeMQSerializeOptions,
+  KubeMQDeserializeOptions,
+  KubeMQSerializationOptions,
+  KubeMQBodyKind,
+} from './serializers/kubemq-serializer';
 export { ERROR_TAG } from './errors/wire-error';
 export type { KubeMQQueuePolicy } from './record-builders/queue-policy';
 export type { KubeMQQueueMessageInfo, KubeMQQueueSettlement } from './ctx-host/queue-settlement';
@@ -71,6 +79,7 @@ export type {
   KubeMQQueueMessage,
 } from './client/queues/queue-types';
 export { KubeMQQueueBatchError, type KubeMQQueueRefusal } from './client/queues/queue-batch-error';
+export { KubeMQQueuePullError } from './client/queues/queue-pull-error';
 export {
   QueuePattern,
   type KubeMQQueueHandlerOptions,

@@ -63,6 +63,12 @@ function consumerDependencies(nest, tarball) {
     'class-transformer': devVersion('class-transformer'),
     'class-validator': devVersion('class-validator'),
     'kubemq-js': devVersion('kubemq-js'),
+    // Serializer and tracing suites: MessagePack, and OpenTelemetry (an optional peer of ours).
+    '@msgpack/msgpack': devVersion('@msgpack/msgpack'),
+    '@opentelemetry/api': devVersion('@opentelemetry/api'),
+    '@opentelemetry/context-async-hooks': devVersion('@opentelemetry/context-async-hooks'),
+    '@opentelemetry/core': devVersion('@opentelemetry/core'),
+    '@opentelemetry/sdk-trace-base': devVersion('@opentelemetry/sdk-trace-base'),
     'reflect-metadata': devVersion('reflect-metadata'),
     rxjs: devVersion('rxjs'),
     ws: '^8.0.0',

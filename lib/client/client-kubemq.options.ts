@@ -1,7 +1,13 @@
 import { type KubeMQConnectionOptions } from '../kubemq/connection-options';
+import { type KubeMQSerializationOptions } from '../serializers/kubemq-serializer';
 
-/** Options of {@link ClientKubeMQ}. */
-export interface KubeMQClientOptions extends KubeMQConnectionOptions {
+/**
+ * Options of {@link ClientKubeMQ}. `serializer` writes outgoing requests,
+ * events, stored events and queue messages; `deserializer` reads query
+ * responses and pulled queue messages (`KubeMQSerializer` /
+ * `KubeMQDeserializer` say what they get and return).
+ */
+export interface KubeMQClientOptions extends KubeMQConnectionOptions, KubeMQSerializationOptions {
   /**
    * How long a command or query waits for its response, in ms, unless the
    * record sets its own. Sent to KubeMQ as the request's Timeout. Default 10000.

@@ -33,6 +33,18 @@ import {
 } from './queues/queue-types';
 import { publishRequest } from './rpc/request-publisher';
 import { redactedOptions } from '../kubemq/redact';
+import { type Tags } from '../kubemq/messages';
+import { PayloadSerialization } from '../serializers/payload-serialization';
+import {
+  clientLayerFor,
+  emitLayered,
+  publishLayeredRequest,
+  sendHelperCall,
+  type ClientLayer,
+  type HelperCall,
+} from './client-layer';
+import { packetMetadata } from './events/event-publisher';
+import { unpackRecord } from './request-encoder';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -56,13 +68,24 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
   private readonly pending = new PendingRequests();
   private readonly events = new EventEmitter();
   private readonly timeout: number;
+  private readonly serialization: PayloadSerialization | undefined;
+  /** A `serializer`/`deserializer` of the wrong shape: connect() fails with it. */
+  private readonly optionsError: Error | undefined;
+  /** The serializer and the tracing, when either is there (set on connect). */
+  private layer: ClientLayer | undefined;
 
   constructor(private readonly options: KubeMQClientOptions) {
     super();
     this.events.on('error', () => undefined);
     this.timeout = options?.timeout ?? DEFAULT_TIMEOUT_MS;
+    try {
+      this.serialization = PayloadSerialization.from('ClientKubeMQ', options);
+    } catch (error) {
+      this.optionsError = error as Error;
+    }
     this.connector = new ClientConnector(options, {
       connected: (first) => {
+        if (first) this.layer = clientLayerFor(this.serialization, this.connector.connection!);
         this._status$.next(KubeMQStatus.CONNECTED);
         if (!first) this.events.emit('reconnect');
       },
@@ -88,6 +111,7 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
    * a failure the next call tries again.
    */
   connect(): Promise<KubeMQConnection> {
+    if (this.optionsError) return Promise.reject(this.optionsError);
     return this.connector.connect();
   }
 
@@ -156,8 +180,13 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     data: unknown,
     options: KubeMQStoreOptions = {},
   ): Observable<KubeMQStoredEvent> {
-    return published(async () =>
-      storeOne(await this.connectedFor(channel), channel, data, options, this.timeout),
+    return this.publishHelper(
+      { kind: 'events-store', channel, items: [data], batch: false },
+      {
+        options,
+        send: (connection, [item]) => storeOne(connection, channel, item, options, this.timeout),
+        idOf: (stored) => stored.eventId,
+      },
     );
   }
 
@@ -179,8 +208,13 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     items: readonly unknown[],
     options: KubeMQStoreOptions = {},
   ): Observable<KubeMQStoredEvent[]> {
-    return published(async () =>
-      storeMany(await this.connectedFor(channel), channel, items, options, this.timeout),
+    return this.publishHelper(
+      { kind: 'events-store', channel, items, batch: true },
+      {
+        options,
+        send: (connection, prepared) =>
+          storeMany(connection, channel, prepared, options, this.timeout),
+      },
     );
   }
 
@@ -203,8 +237,13 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     data: unknown,
     options: KubeMQQueueSendOptions = {},
   ): Observable<KubeMQQueueSendResult> {
-    return published(async () =>
-      sendToQueue(await this.connectedFor(channel), channel, data, options, this.timeout),
+    return this.publishHelper(
+      { kind: 'queue', channel, items: [data], batch: false },
+      {
+        options,
+        send: (connection, [item]) => sendToQueue(connection, channel, item, options, this.timeout),
+        idOf: (result) => result.messageId,
+      },
     );
   }
 
@@ -220,8 +259,13 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     messages: readonly unknown[],
     options: KubeMQQueueSendOptions = {},
   ): Observable<KubeMQQueueSendResult[]> {
-    return published(async () =>
-      sendBatchToQueue(await this.connectedFor(channel), channel, messages, options, this.timeout),
+    return this.publishHelper(
+      { kind: 'queue', channel, items: messages, batch: true },
+      {
+        options,
+        send: (connection, prepared) =>
+          sendBatchToQueue(connection, channel, prepared, options, this.timeout),
+      },
     );
   }
 
@@ -238,7 +282,13 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     options: KubeMQQueuePullOptions = {},
   ): Observable<Array<KubeMQQueueMessage<TData>>> {
     return defer(async () =>
-      pullFromQueue<TData>(await this.connectedFor(channel), channel, options, false),
+      pullFromQueue<TData>(
+        await this.connectedFor(channel),
+        channel,
+        options,
+        false,
+        this.serialization,
+      ),
     );
   }
 
@@ -252,7 +302,13 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
     options: KubeMQQueuePullOptions = {},
   ): Observable<Array<KubeMQQueueMessage<TData>>> {
     return defer(async () =>
-      pullFromQueue<TData>(await this.connectedFor(channel), channel, options, true),
+      pullFromQueue<TData>(
+        await this.connectedFor(channel),
+        channel,
+        options,
+        true,
+        this.serialization,
+      ),
     );
   }
 
@@ -323,13 +379,57 @@ export class ClientKubeMQ extends ClientProxy<KubeMQEvents, string> {
       callback({ err, isDisposed: true });
       return () => undefined;
     }
+    if (this.layer) {
+      return publishLayeredRequest(
+        this.layer,
+        connection,
+        channel,
+        packet,
+        this.timeout,
+        this.pending,
+        callback,
+      );
+    }
     return publishRequest(connection, channel, packet, this.timeout, this.pending, callback);
   }
 
   protected async dispatchEvent<T = KubeMQResult>(packet: ReadPacket): Promise<T> {
     const connection = this.connection ?? (await this.connect());
     const channel = this.normalizePattern(packet.pattern);
-    const publish = PUBLISHERS[emissionKindOf(packet.data)];
-    return (await publish({ connection, channel, packet, timeout: this.timeout })) as T;
+    const kind = emissionKindOf(packet.data);
+    const emission = { connection, channel, packet, timeout: this.timeout };
+    const layer = this.layer;
+    return (await (layer
+      ? emitLayered(layer, kind, emission, PUBLISHERS[kind])
+      : PUBLISHERS[kind](emission))) as T;
+  }
+
+  /**
+   * A typed helper's call, published at once (like emit()), through Nest
+   * 12's dispatch hook (as send() and emit() packets), the serializer and
+   * the tracing when the client has them; straight to `send` otherwise.
+   */
+  private publishHelper<T>(
+    what: Pick<HelperCall<T>, 'kind' | 'channel' | 'items' | 'batch'>,
+    how: Pick<HelperCall<T>, 'options' | 'idOf'> & {
+      send(connection: KubeMQConnection, items: unknown[]): Promise<T>;
+    },
+  ): Observable<T> {
+    return published(async () => {
+      const connection = await this.connectedFor(what.channel);
+      return sendHelperCall(this.layer, {
+        ...what,
+        ...how,
+        send: (items) => how.send(connection, items),
+        metadataOf: this.dispatchHookMetadata(what.channel),
+      });
+    });
+  }
+
+  /** NestJS 12: what the client's dispatch hook (setOnDispatchHook) attaches to an item's packet. */
+  private dispatchHookMetadata(channel: string): ((item: unknown) => Tags | undefined) | undefined {
+    const hook = (this as { onDispatchHook?: unknown }).onDispatchHook;
+    if (typeof hook !== 'function') return undefined;
+    return (item) => packetMetadata(this.packetOf(channel, unpackRecord(item).data));
   }
 }

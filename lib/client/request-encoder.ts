@@ -11,11 +11,16 @@ import {
 } from '../kubemq/messages';
 import { KubeMQRecord, type KubeMQRecordOptions } from '../record-builders/kubemq.record-builder';
 import { BODY_FORMAT_TAG, encodeBody, type EncodedBody } from '../serializers/body-codec';
+import { PreEncodedBody } from '../serializers/payload-serialization';
 
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
-/** Encodes a payload, turning a serialization failure into an error that names the message. */
+/**
+ * Encodes a payload (one a custom serializer already encoded goes as it is),
+ * turning a serialization failure into an error that names the message.
+ */
 export function encodePayload(data: unknown, what: string): EncodedBody {
+  if (data instanceof PreEncodedBody) return data.encoded;
   try {
     return encodeBody(data);
   } catch (error) {

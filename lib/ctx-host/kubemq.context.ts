@@ -23,7 +23,8 @@ export interface KubeMQMessageInfo {
   metadata: string;
   /**
    * The sender's tags. Messages from nestjs-kubemq senders also carry
-   * `nestjs-kubemq.body`, the body format tag the codec reads.
+   * `nestjs-kubemq.body`, the body format tag the codec reads, and, when
+   * they trace with OpenTelemetry, `traceparent` / `tracestate`.
    */
   tags: Tags;
   /** The sender's timeout in ms (0 for events). */
@@ -39,6 +40,9 @@ export interface KubeMQMessageInfo {
 }
 
 type KubeMQContextArgs = [KubeMQMessageInfo];
+
+/** The tags nestjs-kubemq itself sends (body format, error) start with this. */
+const RESERVED_TAG_PREFIX = 'nestjs-kubemq.';
 
 /**
  * `@Ctx()` of a KubeMQ handler: the channel, ids, metadata and tags of the
@@ -184,6 +188,25 @@ export class KubeMQContext extends BaseRpcContext<KubeMQContextArgs> {
   /** The message's tags. */
   getTags(): Tags {
     return this.args[0].tags;
+  }
+
+  /**
+   * NestJS 12's packet metadata (`ReadPacket.metadata`, what a client's
+   * `setOnDispatchHook` attaches), which Nest's TCP and Redis contexts
+   * return from `getMetadata()` (here `getMetadata()` is KubeMQ's own
+   * Metadata string). It travels as KubeMQ tags, so this is the message's
+   * tags without nestjs-kubemq's own (`nestjs-kubemq.*`): a record's
+   * `setTags()`, a foreign sender's tags and a `traceparent` included.
+   * Undefined when there are none, as in Nest.
+   */
+  getPacketMetadata(): Record<string, string> | undefined {
+    let metadata: Record<string, string> | undefined;
+    const tags = this.args[0].tags;
+    for (const key in tags) {
+      if (key.startsWith(RESERVED_TAG_PREFIX)) continue;
+      (metadata ??= {})[key] = tags[key];
+    }
+    return metadata;
   }
 
   /** The sender's timeout in ms. */

@@ -3,11 +3,13 @@ import { type Tags } from '../kubemq/messages';
 /**
  * The tag our senders add so that our receivers restore the exact type:
  * `json` (JSON text), `text` (a string sent as UTF-8), `binary` (bytes as
- * sent), `none` (no value, e.g. a handler that returned undefined).
+ * sent), `none` (no value, e.g. a handler that returned undefined),
+ * `serialized` (the bytes a custom `serializer` made: only a `deserializer`
+ * reads them; without one they arrive as a Buffer, never misread as text or JSON).
  */
 export const BODY_FORMAT_TAG = 'nestjs-kubemq.body';
 
-export type BodyFormat = 'json' | 'text' | 'binary' | 'none';
+export type BodyFormat = 'json' | 'text' | 'binary' | 'none' | 'serialized';
 
 /** A value turned into a KubeMQ Body, with the format tag to send beside it. */
 export interface EncodedBody {
@@ -47,9 +49,10 @@ export function encodeBody(value: unknown): EncodedBody {
 }
 
 /**
- * Decodes a Body. With our format tag the original type comes back exactly.
- * Without it (a foreign sender): JSON when it parses, else a UTF-8 string
- * when valid, else a Buffer. Never throws.
+ * Decodes a Body. With our format tag the original type comes back exactly
+ * (`serialized` bodies as the Buffer they are). Without it (a foreign
+ * sender): JSON when it parses, else a UTF-8 string when valid, else a
+ * Buffer. Never throws.
  */
 export function decodeBody(body: Uint8Array | undefined, format?: string): unknown {
   const bytes = body ?? EMPTY;
@@ -57,6 +60,7 @@ export function decodeBody(body: Uint8Array | undefined, format?: string): unkno
     case 'none':
       return undefined;
     case 'binary':
+    case 'serialized':
       return toBuffer(bytes);
     case 'text':
       return toBuffer(bytes).toString('utf8');
@@ -119,7 +123,8 @@ function parseOr(bytes: Uint8Array, fallback: () => unknown): unknown {
   }
 }
 
-function toBuffer(bytes: Uint8Array): Buffer {
+/** The bytes of a Body as a Buffer, without copying. */
+export function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes)
     ? bytes
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

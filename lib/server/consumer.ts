@@ -3,6 +3,8 @@ import { type MessageHandler } from '@nestjs/microservices';
 import { type KubeMQContext } from '../ctx-host/kubemq.context';
 import { type KubeMQConnection } from '../kubemq/connection';
 import { type StreamSubscriptionHandlers } from '../kubemq/stream-subscription';
+import { type PayloadSerialization } from '../serializers/payload-serialization';
+import { type IncomingSpan, type ServerTracing } from '../tracing/server-tracing';
 import { type HandlerOutcome } from './handler-runner';
 import { type KubeMQServerOptions } from './server-kubemq.options';
 import { type PlannedSubscription } from './subscription-plan';
@@ -19,8 +21,20 @@ export interface ConsumerHost {
   readonly connection: KubeMQConnection;
   readonly options: KubeMQServerOptions;
   readonly logger: LoggerService;
-  /** Runs a Nest handler inside the processing start hook; never rejects. */
-  run(handler: MessageHandler, data: unknown, ctx: KubeMQContext): Promise<HandlerOutcome>;
+  /** The custom serializer/deserializer; undefined without one (the body codec alone). */
+  readonly serialization: PayloadSerialization | undefined;
+  /** OpenTelemetry spans; undefined when the app registered no tracer provider. */
+  readonly tracing: ServerTracing | undefined;
+  /**
+   * Runs a Nest handler inside the processing start hook, and inside
+   * `span` when there is one; never rejects.
+   */
+  run(
+    handler: MessageHandler,
+    data: unknown,
+    ctx: KubeMQContext,
+    span?: IncomingSpan,
+  ): Promise<HandlerOutcome>;
   /** Nest's processing end hook; call it once per message, when its outcome is handed over. */
   endProcessing(ctx: KubeMQContext): void;
   /** Marks one message as in flight; call the returned function once it is finished. */

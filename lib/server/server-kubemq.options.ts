@@ -1,8 +1,13 @@
 import { type KubeMQConnectionOptions } from '../kubemq/connection-options';
 import { type EventsStoreStart } from '../kubemq/events-store/start-position';
+import { type KubeMQSerializationOptions } from '../serializers/kubemq-serializer';
 
-/** Options of {@link ServerKubeMQ}. */
-export interface KubeMQServerOptions extends KubeMQConnectionOptions {
+/**
+ * Options of {@link ServerKubeMQ}. `serializer` writes query results,
+ * `deserializer` reads incoming requests, events, stored events and queue
+ * messages (`KubeMQSerializer` / `KubeMQDeserializer` say what they get and return).
+ */
+export interface KubeMQServerOptions extends KubeMQConnectionOptions, KubeMQSerializationOptions {
   /**
    * Default KubeMQ group of every subscription: each request or event goes
    * to one member of the group (load balancing across replicas). A

@@ -16,6 +16,9 @@ import { InFlightTracker } from './in-flight-tracker';
 import { type KubeMQServerOptions } from './server-kubemq.options';
 import { planSubscriptions } from './subscription-plan';
 import { redactedOptions } from '../kubemq/redact';
+import { PayloadSerialization } from '../serializers/payload-serialization';
+import { registeredOpenTelemetry } from '../tracing/opentelemetry';
+import { ServerTracing } from '../tracing/server-tracing';
 
 const DEFAULT_GRACE_PERIOD_MS = 10_000;
 
@@ -106,10 +109,11 @@ export class ServerKubeMQ
   private async start(): Promise<void> {
     const plan = planSubscriptions(this.messageHandlers, this.options.group);
     for (const entry of plan) CONSUMER_KINDS[entry.kind].check(entry);
+    const serialization = PayloadSerialization.from('ServerKubeMQ', this.options);
     const connection = new KubeMQConnection(this.options);
     this.connection = connection;
     await connection.connect();
-    const host = this.hostFor(connection);
+    const host = this.hostFor(connection, serialization);
     for (const entry of plan) this.consumers.push(CONSUMER_KINDS[entry.kind].open(host, entry));
     // KubeMQ never acknowledges a subscription. A Ping sent after the
     // Subscribe calls on the same HTTP/2 connection reaches the broker after
@@ -118,12 +122,20 @@ export class ServerKubeMQ
     this._status$.next(KubeMQStatus.CONNECTED);
   }
 
-  private hostFor(connection: KubeMQConnection): ConsumerHost {
+  private hostFor(
+    connection: KubeMQConnection,
+    serialization: PayloadSerialization | undefined,
+  ): ConsumerHost {
+    // The app registers its tracer provider before it starts (OpenTelemetry's own rule).
+    const otel = registeredOpenTelemetry();
     return {
       connection,
       options: this.options,
       logger: this.logger,
-      run: (handler, data, ctx) => this.run(handler, data, ctx),
+      serialization,
+      tracing: otel ? new ServerTracing(otel, connection.clientId) : undefined,
+      run: (handler, data, ctx, span) =>
+        span ? span.within(() => this.run(handler, data, ctx)) : this.run(handler, data, ctx),
       endProcessing: (ctx) => this.onProcessingEndHook?.(this.transportId, ctx),
       startWork: () => this.inFlight.start(),
       lifecycle: (channel) => this.lifecycle(channel),

@@ -59,6 +59,9 @@ describe('README snippets', () => {
       'KubeMQHealthIndicator',
       "type: 'events-store'",
       'storeEvents(',
+      'implements KubeMQSerializer',
+      'setGlobalTracerProvider',
+      'trace.getActiveSpan()',
     ]) {
       assert.ok(all.includes(needle), `README shows ${needle}`);
     }

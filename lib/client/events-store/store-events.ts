@@ -8,7 +8,7 @@ import {
 } from '../../record-builders/kubemq.record-builder';
 import { emitFailure } from '../events/event-publisher';
 import { storeChannelError } from '../../kubemq/events-store/store-channel';
-import { encodeEvent } from '../request-encoder';
+import { encodeEvent, unpackRecord } from '../request-encoder';
 import { checkStored, encodeStoredEvent } from './events-store-publisher';
 
 /** What `storeEvent()` / `storeEvents()` emit for each event KubeMQ stored. */
@@ -42,8 +42,11 @@ export async function storeOne(
   options: KubeMQStoreOptions,
   defaultTimeout: number,
 ): Promise<KubeMQStoredEvent> {
-  const record = new KubeMQRecord(data, { ...options, type: 'events-store' });
-  const { event, timeout } = encodeStoredEvent(channel, record, connection.clientId);
+  const { event, timeout } = encodeStoredEvent(
+    channel,
+    withOptions(data, { ...options, type: 'events-store' }),
+    connection.clientId,
+  );
   let result: KubeMQResult;
   try {
     result = await connection.sendEvent(event, timeout ?? defaultTimeout);
@@ -77,7 +80,7 @@ export async function storeMany(
     throw new KubeMQError(`Cannot store an event on KubeMQ channel "${channel}": ${problem}`);
   }
   const events = items.map((item) => {
-    const { event } = encodeEvent(channel, new KubeMQRecord(item, options), connection.clientId);
+    const { event } = encodeEvent(channel, withOptions(item, options), connection.clientId);
     event.Store = true;
     return event;
   });
@@ -97,4 +100,10 @@ export async function storeMany(
     );
   }
   return stored;
+}
+
+/** An item as a record: a KubeMQRecord's own options win over the call's. */
+function withOptions(item: unknown, options: KubeMQRecordOptions): KubeMQRecord {
+  const { data, options: own } = unpackRecord(item);
+  return new KubeMQRecord(data, { ...options, ...own, type: options.type ?? own.type });
 }

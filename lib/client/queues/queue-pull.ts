@@ -4,20 +4,24 @@ import { queueChannelError } from '../../kubemq/queues/queue-channel';
 import { receiveQueueMessages } from '../../kubemq/queues/queue-calls';
 import { type QueueMessage } from '../../kubemq/queues/queue-messages';
 import { unixNanosToDate } from '../../kubemq/timestamps';
-import { bodyFormatOf, decodeBody } from '../../serializers/body-codec';
+import { bodyFormatOf, decodeBody, toBuffer } from '../../serializers/body-codec';
+import { type PayloadSerialization } from '../../serializers/payload-serialization';
 import { emitFailure } from '../events/event-publisher';
+import { KubeMQQueuePullError } from './queue-pull-error';
 import { type KubeMQQueueMessage, type KubeMQQueuePullOptions } from './queue-types';
 
 /**
  * `receiveFromQueue()` (`peek` false) and `peekQueue()` (`peek` true): one
  * ReceiveQueueMessages call. Received messages are removed from the queue
- * as KubeMQ hands them out; peeked ones stay.
+ * as KubeMQ hands them out; peeked ones stay. Bodies go through the
+ * client's deserializer when it has one.
  */
 export async function pullFromQueue<TData>(
   connection: KubeMQConnection,
   channel: string,
   options: KubeMQQueuePullOptions,
   peek: boolean,
+  serialization?: PayloadSerialization,
 ): Promise<Array<KubeMQQueueMessage<TData>>> {
   const verb = peek ? 'peek into' : 'receive from';
   const problem = queueChannelError(channel);
@@ -52,16 +56,58 @@ export async function pullFromQueue<TData>(
   if (response.IsError) {
     throw new KubeMQError(`KubeMQ refused to ${verb} the queue "${channel}": ${response.Error}`);
   }
-  return response.Messages.map((message) => toQueueMessage<TData>(channel, message));
+  if (serialization) return deserializePulled<TData>(serialization, channel, response.Messages);
+  return response.Messages.map((message) =>
+    toQueueMessage<TData>(channel, message, decodeBody(message.Body, bodyFormatOf(message.Tags))),
+  );
 }
 
-function toQueueMessage<TData>(channel: string, message: QueueMessage): KubeMQQueueMessage<TData> {
+/** Pulled messages through the deserializer; what it cannot read fails the pull, losing nothing. */
+async function deserializePulled<TData>(
+  serialization: PayloadSerialization,
+  channel: string,
+  messages: QueueMessage[],
+): Promise<Array<KubeMQQueueMessage<TData>>> {
+  const failed: Array<{ index: number; messageId: string; error: string }> = [];
+  const pulled = await Promise.all(
+    messages.map(async (message, index) => {
+      let data: unknown;
+      try {
+        data = await serialization.deserialize(message.Body, message.Tags, {
+          channel: message.Channel || channel,
+          pattern: channel,
+          kind: 'queue',
+          id: message.MessageID,
+          metadata: message.Metadata,
+        });
+      } catch (error) {
+        failed.push({ index, messageId: message.MessageID, error: (error as Error).message });
+        data = toBuffer(message.Body ?? Buffer.alloc(0));
+      }
+      return toQueueMessage<TData>(channel, message, data);
+    }),
+  );
+  if (failed.length > 0) {
+    throw new KubeMQQueuePullError(
+      channel,
+      pulled,
+      failed.sort((a, b) => a.index - b.index),
+    );
+  }
+  return pulled;
+}
+
+function toQueueMessage<TData>(
+  channel: string,
+  message: QueueMessage,
+  data: unknown,
+): KubeMQQueueMessage<TData> {
   const attributes = message.Attributes;
   return {
     id: message.MessageID,
     channel: message.Channel || channel,
     clientId: message.ClientID,
-    data: decodeBody(message.Body, bodyFormatOf(message.Tags)) as TData,
+    data: data as TData,
     metadata: message.Metadata,
     tags: message.Tags,
     sequence: Number(attributes?.Sequence ?? 0),

@@ -3,13 +3,21 @@ import { type KubeMQConnection } from '../../kubemq/connection';
 import { packetMetadata } from '../events/event-publisher';
 import { type PendingRequests } from '../pending-requests';
 import { encodeRequest } from '../request-encoder';
-import { decodeResponse, describeRequestError } from '../response-decoder';
+import { type KubeMQRequest, type KubeMQResponse } from '../../kubemq/messages';
+import { decodeResponse, describeRequestError, type DecodedResponse } from '../response-decoder';
+
+/** Decodes a response instead of the body codec (a custom deserializer, tracing). */
+export type ResponseDecoding = (
+  request: KubeMQRequest,
+  response: KubeMQResponse,
+) => Promise<DecodedResponse>;
 
 /**
  * Sends one command or query for `send()` and reports its outcome to
  * `callback` exactly once, as Nest's ClientProxy expects: the response, or
  * an error naming the channel. `close()` of the client fails it at once
  * through `pending`. Returns the teardown Nest runs on unsubscribe.
+ * `decoding` replaces the body codec for the response when given.
  */
 export function publishRequest(
   connection: KubeMQConnection,
@@ -18,6 +26,7 @@ export function publishRequest(
   defaultTimeout: number,
   pending: PendingRequests,
   callback: (packet: WritePacket) => void,
+  decoding?: ResponseDecoding,
 ): () => void {
   let request;
   try {
@@ -45,6 +54,7 @@ export function publishRequest(
   });
   const cancel = connection.sendRequestWithCallback(request, (error, response) => {
     if (error) return settle({ err: describeRequestError(request, error), isDisposed: true });
+    if (decoding) return settleDecoded(decoding(request, response!), settle);
     const decoded = decodeResponse(request, response!);
     settle(
       decoded.ok
@@ -58,4 +68,19 @@ export function publishRequest(
     forget();
     cancel();
   };
+}
+
+function settleDecoded(
+  decoded: Promise<DecodedResponse>,
+  settle: (result: WritePacket) => void,
+): void {
+  decoded.then(
+    (result) =>
+      settle(
+        result.ok
+          ? { response: result.value, isDisposed: true }
+          : { err: result.error, isDisposed: true },
+      ),
+    (error: unknown) => settle({ err: error, isDisposed: true }),
+  );
 }

@@ -5,6 +5,8 @@ import { KubeMQError } from '../../kubemq/kubemq-error';
 import { type KubeMQEventReceive } from '../../kubemq/messages';
 import { bodyFormatOf, decodeBody } from '../../serializers/body-codec';
 import { type ConsumerHost, type ConsumerKind, type KubeMQConsumer } from '../consumer';
+import { type HandlerOutcome } from '../handler-runner';
+import { deserializeIncoming } from '../incoming-payload';
 import { type PlannedSubscription } from '../subscription-plan';
 import { eventsStoreOptions, type ResumeAfter } from './events-store-options';
 import { OrderedDispatcher } from './ordered-dispatcher';
@@ -120,20 +122,32 @@ class EventsStoreConsumer implements KubeMQConsumer {
   }
 
   private async handle({ event, done }: Received): Promise<void> {
-    const ctx = KubeMQContext.forEvent(this.entry.channel, event, 'events-store');
+    const { host, entry } = this;
+    const ctx = KubeMQContext.forEvent(entry.channel, event, 'events-store');
+    const span = host.tracing?.start(ctx, entry.group, event.Body.length);
+    let outcome: HandlerOutcome | undefined;
     try {
-      const outcome = await this.host.run(
-        this.entry.handler,
-        decodeBody(event.Body, bodyFormatOf(event.Tags)),
-        ctx,
-      );
+      let data: unknown;
+      if (host.serialization) {
+        try {
+          data = await deserializeIncoming(host.serialization, event.Body, event.Tags, ctx);
+        } catch (error) {
+          host.logger.error(
+            `Skipped sequence ${event.Sequence}: ${(error as Error).message}; carrying on with the next event`,
+          );
+          span?.end(error);
+          return;
+        }
+      } else data = decodeBody(event.Body, bodyFormatOf(event.Tags));
+      outcome = await host.run(entry.handler, data, ctx, span);
       if (!outcome.ok) {
-        this.host.logger.error(
-          `Events-store handler of "${this.entry.channel}" failed on sequence ${event.Sequence} (EventID ${event.EventID}): ${describe(outcome.error)}; carrying on with the next event`,
+        host.logger.error(
+          `Events-store handler of "${entry.channel}" failed on sequence ${event.Sequence} (EventID ${event.EventID}): ${describe(outcome.error)}; carrying on with the next event`,
         );
       }
     } finally {
-      this.host.endProcessing(ctx);
+      if (outcome) host.endProcessing(ctx);
+      span?.end(outcome && !outcome.ok ? outcome.error : undefined);
       done();
     }
   }

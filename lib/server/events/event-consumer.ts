@@ -4,6 +4,8 @@ import { KubeMQError } from '../../kubemq/kubemq-error';
 import { makeSubscribe, SubscribeType, type KubeMQEventReceive } from '../../kubemq/messages';
 import { bodyFormatOf, decodeBody } from '../../serializers/body-codec';
 import { type ConsumerHost, type ConsumerKind, type KubeMQConsumer } from '../consumer';
+import { type HandlerOutcome } from '../handler-runner';
+import { deserializeIncoming } from '../incoming-payload';
 import { refuseEventsStoreExtras } from '../events-store/events-store-options';
 import { type PlannedSubscription } from '../subscription-plan';
 
@@ -42,10 +44,24 @@ async function handleEvent(
 ): Promise<void> {
   const done = host.startWork();
   const ctx = KubeMQContext.forEvent(entry.channel, event);
+  const span = host.tracing?.start(ctx, entry.group, event.Body.length);
+  let outcome: HandlerOutcome | undefined;
   try {
-    await host.run(entry.handler, decodeBody(event.Body, bodyFormatOf(event.Tags)), ctx);
+    let data: unknown;
+    if (host.serialization) {
+      try {
+        data = await deserializeIncoming(host.serialization, event.Body, event.Tags, ctx);
+      } catch (error) {
+        // Plain events are not kept: nothing can be retried, so say what was lost.
+        host.logger.error(`Dropped: ${(error as Error).message}`);
+        span?.end(error);
+        return;
+      }
+    } else data = decodeBody(event.Body, bodyFormatOf(event.Tags));
+    outcome = await host.run(entry.handler, data, ctx, span);
   } finally {
-    host.endProcessing(ctx);
+    if (outcome) host.endProcessing(ctx);
+    span?.end(outcome && !outcome.ok ? outcome.error : undefined);
     done();
   }
 }

@@ -4,6 +4,7 @@ import { type QueueTransaction } from '../../kubemq/queues/queue-transaction';
 import { bodyFormatOf, decodeBody } from '../../serializers/body-codec';
 import { type ConsumerHost } from '../consumer';
 import { type HandlerOutcome } from '../handler-runner';
+import { deserializeIncoming } from '../incoming-payload';
 import { type PlannedSubscription } from '../subscription-plan';
 import { type QueueHandlerOptions } from './queue-handler-options';
 import { QueueMessageSettlement } from './queue-settlement';
@@ -46,17 +47,49 @@ export async function deliverQueueMessage(
   transaction.onLost((reason) => {
     if (!scope.closing) host.logger.warn(`${settlement.what}: ${reason.message}`);
   });
+  const span = host.tracing?.start(ctx, undefined, message.Body.length);
+  let outcome: HandlerOutcome | undefined;
   try {
-    const data = decodeBody(message.Body, bodyFormatOf(message.Tags));
-    const outcome = await host.run(entry.handler, data, ctx);
+    let data: unknown;
+    if (host.serialization) {
+      try {
+        data = await deserializeIncoming(host.serialization, message.Body, message.Tags, ctx);
+      } catch (error) {
+        span?.end(error);
+        await rejectUnreadable(scope, settlement, ctx, error as Error);
+        return;
+      }
+    } else data = decodeBody(message.Body, bodyFormatOf(message.Tags));
+    outcome = await host.run(entry.handler, data, ctx, span);
     settlement.handlerReturned();
     await settleAfter(scope, settlement, ctx, outcome);
   } finally {
     stopExtending();
     // Whatever could not be settled goes back to the queue now rather than when its visibility ends.
     if (!transaction.isSettled) transaction.abandon();
-    host.endProcessing(ctx);
+    if (outcome) host.endProcessing(ctx);
+    span?.end(outcome && !outcome.ok ? outcome.error : undefined);
     done();
+  }
+}
+
+/**
+ * A message whose body the deserializer cannot read is rejected, like one
+ * whose handler failed: KubeMQ delivers it again, and past its
+ * MaxReceiveCount moves it to its dead-letter queue.
+ */
+async function rejectUnreadable(
+  scope: QueueDeliveryScope,
+  settlement: QueueMessageSettlement,
+  ctx: KubeMQContext,
+  error: Error,
+): Promise<void> {
+  settlement.handlerReturned();
+  scope.host.logger.warn(`${settlement.what} rejected: ${error.message}. ${afterReject(ctx)}`);
+  try {
+    await settlement.settle('reject');
+  } catch (failure) {
+    scope.host.logger.warn(`${(failure as Error).message}; KubeMQ delivers it again`);
   }
 }
 

@@ -1,6 +1,6 @@
 import { encodeWireError, INTERNAL_ERROR } from '../../errors/wire-error';
 import { makeResponse, type KubeMQRequest, type KubeMQResponse } from '../../kubemq/messages';
-import { BODY_FORMAT_TAG, encodeBody } from '../../serializers/body-codec';
+import { BODY_FORMAT_TAG, encodeBody, type EncodedBody } from '../../serializers/body-codec';
 import { type HandlerOutcome } from '../handler-runner';
 
 /**
@@ -14,6 +14,7 @@ function buildResponse(
   isQuery: boolean,
   outcome: HandlerOutcome,
   responderClientId: string,
+  encoded?: EncodedBody,
 ): KubeMQResponse {
   const response = makeResponse({
     ClientID: responderClientId,
@@ -29,7 +30,7 @@ function buildResponse(
   }
   response.Executed = true;
   if (isQuery) {
-    const { body, format } = encodeBody(outcome.value);
+    const { body, format } = encoded ?? encodeBody(outcome.value);
     response.Body = body;
     response.Tags = { [BODY_FORMAT_TAG]: format };
   }
@@ -39,7 +40,8 @@ function buildResponse(
 /**
  * {@link buildResponse}, except that a result that cannot be serialized
  * (circular, BigInt) becomes Nest's internal error, reported to `onUnsendable`,
- * so the caller gets an answer instead of a timeout.
+ * so the caller gets an answer instead of a timeout. `encoded` is the
+ * result as a custom serializer already wrote it.
  */
 export function buildSendableResponse(
   request: KubeMQRequest,
@@ -47,9 +49,10 @@ export function buildSendableResponse(
   outcome: HandlerOutcome,
   responderClientId: string,
   onUnsendable: (error: Error) => void,
+  encoded?: EncodedBody,
 ): KubeMQResponse {
   try {
-    return buildResponse(request, isQuery, outcome, responderClientId);
+    return buildResponse(request, isQuery, outcome, responderClientId, encoded);
   } catch (error) {
     onUnsendable(error as Error);
     return buildResponse(request, isQuery, { ok: false, error: INTERNAL_ERROR }, responderClientId);
