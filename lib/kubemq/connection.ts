@@ -6,7 +6,6 @@ import {
   status as GrpcStatus,
   type ChannelCredentials,
   type ChannelInterface,
-  type ChannelOptions,
   type ClientReadableStream,
 } from '@grpc/grpc-js';
 import {
@@ -27,15 +26,10 @@ import {
   type KubeMQSubscribe,
   type PingResult,
 } from './messages';
-import { CallOpener } from './call-opener';
-import { type CallMethod } from './channel-call';
-import { DeadlineGuard } from './deadline-guard';
-import { DirectCalls } from './direct-calls';
-import { DuplexCall } from './duplex-call';
-import { ServerStreamCall, type StreamMethod } from './server-stream-call';
+import { ConnectionCalls } from './connection-calls';
+import { type DuplexCall } from './duplex-call';
 import { StreamSubscription, type StreamSubscriptionHandlers } from './stream-subscription';
 import { connectFailureReason, tlsChannelCredentials } from './tls';
-import { startUnaryCall, type UnaryMethod } from './unary-call';
 import { redactedOptions } from './redact';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
@@ -53,14 +47,11 @@ export class KubeMQConnection {
   readonly clientId: string;
   private readonly options: KubeMQConnectionOptions;
   private readonly client: Client;
-  /** The client's channel: calls go straight to it or its subchannel (./call-opener). */
+  /** The client's channel: calls go straight to it or its subchannel (./connection-calls). */
   private readonly channel: ChannelInterface;
   private readonly methods: KubeMQMethods;
-  private readonly calls: CallOpener;
-  private readonly deadlines = new DeadlineGuard();
+  private readonly calls: ConnectionCalls;
   private readonly subscriptions = new Set<StreamSubscription<unknown>>();
-  /** Open bidirectional calls (openDuplex, openDuplexCall), cancelled at close(). */
-  private readonly duplexes = new Set<{ cancel(): void }>();
   private closed = false;
 
   constructor(options: KubeMQConnectionOptions) {
@@ -76,12 +67,7 @@ export class KubeMQConnection {
     const channelOptions = channelOptionsFor(options);
     this.client = new Client(this.address, credentialsFor(options), channelOptions);
     this.channel = this.client.getChannel();
-    this.calls = new CallOpener(
-      this.channel,
-      metadata,
-      directCallsAllowed(options, channelOptions) ? DirectCalls.for(this.channel) : undefined,
-      sendLimit(channelOptions),
-    );
+    this.calls = new ConnectionCalls(this.address, this.channel, metadata, options, channelOptions);
   }
 
   /** Shown without the token, key or certificate contents (they never reach logs). */
@@ -140,7 +126,7 @@ export class KubeMQConnection {
 
   /** Pings the broker; fails when no answer comes within `timeoutMs`. */
   ping(timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<PingResult> {
-    return this.unary<object, PingResult>(this.methods.Ping, {}, Date.now() + timeoutMs);
+    return this.calls.unary<object, PingResult>(this.methods.Ping, {}, Date.now() + timeoutMs);
   }
 
   /**
@@ -164,7 +150,7 @@ export class KubeMQConnection {
     callback: (error: KubeMQError | undefined, response?: KubeMQResponse) => void,
   ): () => void {
     const deadline = Date.now() + request.Timeout + REQUEST_DEADLINE_MARGIN_MS;
-    return this.unaryCall<KubeMQRequest, KubeMQResponse>(
+    return this.calls.unaryCall<KubeMQRequest, KubeMQResponse>(
       this.methods.SendRequest,
       request,
       deadline,
@@ -190,7 +176,7 @@ export class KubeMQConnection {
     timeoutMs: number,
     done: (error: KubeMQError | undefined) => void,
   ): void {
-    this.unaryCall<KubeMQResponse, object>(
+    this.calls.unaryCall<KubeMQResponse, object>(
       this.methods.SendResponse,
       response,
       Date.now() + timeoutMs,
@@ -200,7 +186,7 @@ export class KubeMQConnection {
 
   /** Publishes an event (fire-and-forget on the broker side); fails after `timeoutMs` (default 10 s). */
   sendEvent(event: KubeMQEvent, timeoutMs = DEFAULT_CALL_TIMEOUT_MS): Promise<KubeMQResult> {
-    return this.unary<KubeMQEvent, KubeMQResult>(
+    return this.calls.unary<KubeMQEvent, KubeMQResult>(
       this.methods.SendEvent,
       event,
       Date.now() + timeoutMs,
@@ -252,12 +238,12 @@ export class KubeMQConnection {
     request: Req,
     timeoutMs = DEFAULT_CALL_TIMEOUT_MS,
   ): Promise<Res> {
-    return this.unary<Req, Res>(this.methods[method], request, Date.now() + timeoutMs);
+    return this.calls.unary<Req, Res>(this.methods[method], request, Date.now() + timeoutMs);
   }
 
   /** Opens one server stream of `method` (no re-subscription: see {@link subscribe}). */
   openServerStream<Req, Res>(method: KubeMQMethodName, request: Req): ClientReadableStream<Res> {
-    return this.serverStream<Req, Res>(this.methods[method], request);
+    return this.calls.serverStream<Req, Res>(this.methods[method], request);
   }
 
   /**
@@ -267,14 +253,7 @@ export class KubeMQConnection {
    * cancels it at `close()` if it is still open.
    */
   openDuplexCall<Req, Res>(method: KubeMQMethodName): DuplexCall<Req, Res> {
-    if (this.closed) throw closedError(this.address);
-    const call = new DuplexCall<Req, Res>(
-      this.calls,
-      this.methods[method] as unknown as CallMethod<Req, Res>,
-    );
-    this.duplexes.add(call);
-    call.on('status', () => this.duplexes.delete(call));
-    return call;
+    return this.calls.duplex<Req, Res>(this.methods[method]);
   }
 
   /**
@@ -292,9 +271,7 @@ export class KubeMQConnection {
     this.closed = true;
     for (const subscription of this.subscriptions) subscription.cancel();
     this.subscriptions.clear();
-    for (const stream of this.duplexes) stream.cancel();
-    this.duplexes.clear();
-    this.deadlines.close();
+    this.calls.close();
     this.client.close();
   }
 
@@ -305,78 +282,6 @@ export class KubeMQConnection {
     subscription.start();
     return subscription;
   }
-
-  private unary<Req, Res>(
-    method: KubeMQMethods[keyof KubeMQMethods],
-    request: Req,
-    deadline: number,
-  ): Promise<Res> {
-    return new Promise<Res>((resolve, reject) => {
-      this.unaryCall<Req, Res>(method, request, deadline, (error, response) =>
-        error ? reject(error) : resolve(response as Res),
-      );
-    });
-  }
-
-  private unaryCall<Req, Res>(
-    method: KubeMQMethods[keyof KubeMQMethods],
-    request: Req,
-    deadline: number,
-    callback: (error: KubeMQError | undefined, response?: Res) => void,
-  ): () => void {
-    if (this.closed) {
-      const error = closedError(this.address);
-      process.nextTick(() => callback(error));
-      return () => undefined;
-    }
-    return startUnaryCall<Req, Res>(
-      this.calls,
-      this.deadlines,
-      method as unknown as UnaryMethod<Req, Res>,
-      request,
-      deadline,
-      (error, response) =>
-        error ? callback(KubeMQError.fromGrpc(error)) : callback(undefined, response),
-    );
-  }
-
-  private serverStream<Req, Res>(
-    method: KubeMQMethods[keyof KubeMQMethods],
-    request: Req,
-  ): ClientReadableStream<Res> {
-    const call = new ServerStreamCall<Res>(
-      this.calls,
-      method as unknown as StreamMethod<unknown, Res>,
-      request,
-    );
-    return call.asReadable<Res>();
-  }
-}
-
-function closedError(address: string): KubeMQError {
-  return new KubeMQError(`KubeMQ connection to ${address} is closed`, GrpcStatus.UNAVAILABLE);
-}
-
-/**
- * Calls go straight to the subchannel (./direct-calls) unless something the
- * channel's per-call layers would do is asked for: credentials of the
- * caller's own (they may carry call credentials), a service config (retry
- * policies, per-method timeouts, other load balancing), compression.
- */
-function directCallsAllowed(
-  options: KubeMQConnectionOptions,
-  channelOptions: ChannelOptions,
-): boolean {
-  if (options.credentials) return false;
-  return !Object.keys(channelOptions).some(
-    (key) => key === 'grpc.service_config' || key.includes('compression'),
-  );
-}
-
-/** grpc.max_send_message_length (-1: none). */
-function sendLimit(channelOptions: ChannelOptions): number {
-  const limit = Number(channelOptions['grpc.max_send_message_length']);
-  return Number.isFinite(limit) && limit >= 0 ? limit : Infinity;
 }
 
 function credentialsFor(options: KubeMQConnectionOptions): ChannelCredentials {

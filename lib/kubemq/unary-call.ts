@@ -81,7 +81,11 @@ class UnaryCall<Res> implements CallListener, Expiring {
   }
 
   expire(): void {
-    this.call.cancelWithStatus(GrpcStatus.DEADLINE_EXCEEDED, 'Deadline exceeded');
+    const details = 'Deadline exceeded';
+    this.call.cancelWithStatus(GrpcStatus.DEADLINE_EXCEEDED, details);
+    // grpc-js reports the cancel's status itself; this ends the call even if
+    // a call under it never does (./direct-call), so a caller is never left waiting.
+    this.onReceiveStatus({ code: GrpcStatus.DEADLINE_EXCEEDED, details, metadata: new Metadata() });
   }
 
   onReceiveMetadata(): void {}
