@@ -38,7 +38,7 @@ import {
  * package.json's dependency range (a unit test keeps the two equal). Any
  * other release gets the channel's path for every call.
  */
-export const DIRECT_CALLS_GRPC_JS = { from: '1.12.0', below: '1.15.0' } as const;
+export const DIRECT_CALLS_GRPC_JS = { from: '1.13.0', below: '1.15.0' } as const;
 
 /** What a subchannel call (grpc-js's `SubchannelCall`) offers. */
 export interface SubchannelCall {

@@ -143,7 +143,7 @@ describe('direct calls fall back to the channel when grpc-js is not as expected'
     assert.ok(directCallsTestedWith(INSTALLED), `installed grpc-js ${INSTALLED} is in the range`);
     assert.ok(directCallsTestedWith(DIRECT_CALLS_GRPC_JS.from));
     assert.ok(!directCallsTestedWith(DIRECT_CALLS_GRPC_JS.below));
-    assert.ok(!directCallsTestedWith('1.11.4'));
+    assert.ok(!directCallsTestedWith('1.12.7'));
     assert.ok(!directCallsTestedWith('2.0.0'));
     assert.ok(!directCallsTestedWith('1.14.0-pre1'));
     assert.ok(!directCallsTestedWith(undefined));
