@@ -1,4 +1,4 @@
-// The README's walkthrough, run as a new user would: `npm run sample` as a real child
+// The walkthrough (README and docs/sample.md), run as a new user would: `npm run sample` as a real child
 // process (its own broker on free ports), then curl-like HTTP calls, a WebSocket receiver, the
 // sample's HTTP endpoints and the CLI against it, and finally Ctrl-C. The sample always starts
 // its embedded broker here (these tests control it), even when KUBEMQ_ADDRESS is set.
@@ -33,7 +33,7 @@ before(async () => {
   api = `http://127.0.0.1:${ports.api}`;
   http = `http://127.0.0.1:${ports.http}`;
   sample = SampleProcess.start(ports);
-  // As the README says: wait for /health, then for the sample to say it serves.
+  // As docs/sample.md says: wait for /health, then for the sample to say it serves.
   await waitForHttp(`${api}/health`, STARTUP_MS, 'healthy').catch((error: Error) => {
     throw new Error(`${error.message}\nsample output:\n${sample.output}`);
   });
@@ -179,7 +179,7 @@ describe('npm run sample: the hello-command walkthrough', { timeout: 300_000 }, 
   });
 
   it('the CLI sends a command and a query to the sample and prints the responses', async () => {
-    // Exactly as the README has it (the package's bin, through npx), with KUBEMQ_ADDRESS set.
+    // Exactly as docs/sample.md has it (the package's bin, through npx), with KUBEMQ_ADDRESS set.
     const command = await runCli(
       ['rpc', 'send', 'command', 'hello-command', 'some command'],
       grpc,
