@@ -39,7 +39,15 @@ const commonjsGlobals = {
 
 export default defineConfig(
   // Generated or installed output: never linted (node_modules is ignored by default).
-  globalIgnores(['**/node_modules/', '**/dist/', 'build/', '.tmp/', 'coverage/', 'bench/results/']),
+  globalIgnores([
+    '**/node_modules/',
+    '**/dist/',
+    'build/',
+    '.tmp/',
+    'coverage/',
+    'bench/results/',
+    'faults/results/',
+  ]),
   js.configs.recommended,
   tseslint.configs.recommended,
   {

@@ -7,6 +7,7 @@ import { KubeMQGrpcService } from './grpc-service';
 import { BrokerListenError, probePort } from './listen-error';
 import { requireToken } from './token-check';
 import type { HttpFaces } from './rest/http-faces';
+import type { DiskStore } from './persistence/disk-store';
 
 /** Options of {@link KubeMQTestBroker.start}. */
 export interface KubeMQTestBrokerOptions {
@@ -37,8 +38,26 @@ export interface KubeMQTestBrokerOptions {
    * The stored state of an earlier broker (its `store`): events-store
    * channels, durable subscription positions and queues carry on, as when
    * a real KubeMQ restarts on the same `--dir`. Default: a new, empty store.
+   * Not with `dataDir`.
    */
   store?: KubeMQBrokerStore;
+  /**
+   * Keep the store on disk in this directory (created when missing), as a
+   * real KubeMQ keeps its `--dir`: a broker killed at any moment, SIGKILL
+   * included, and started again on the same `dataDir` carries on with its
+   * events store (events and durable positions) and queues. Whatever the
+   * broker confirmed to a sender (a stored event's Result, a queue send's
+   * result) is written before the confirmation leaves. Settlements are
+   * written lazily (queue acks at the end of the event-loop turn they happen
+   * in, events-store subscription positions within 50 ms), so a kill can
+   * undo the last of them: the message or event is delivered again
+   * (at-least-once, never lost). Messages consumers held when the
+   * broker died are ready again at once. A damaged or unfinished last
+   * record is skipped with a warning ({@link KubeMQTestBroker.storeWarnings},
+   * also printed with console.warn). One broker per directory at a time.
+   * Default: in memory only.
+   */
+  dataDir?: string;
   /**
    * Serve gRPC over TLS with this certificate, and with `requireClientCert`
    * only to clients whose certificate `ca` signed (mutual TLS). The REST and
@@ -51,6 +70,15 @@ export interface KubeMQTestBrokerOptions {
 function facePort(option: boolean | { port?: number } | undefined): number | undefined {
   if (!option) return undefined;
   return option === true ? 0 : (option.port ?? 0);
+}
+
+/** The disk store in `dataDir`, loaded only when asked for; its warnings are printed. */
+async function openDataDir(dataDir: string | undefined): Promise<DiskStore | undefined> {
+  if (dataDir === undefined) return undefined;
+  const { DiskStore: Disk } = await import('./persistence/disk-store');
+  const disk = Disk.open(dataDir);
+  for (const warning of disk.warnings) console.warn(`[KubeMQTestBroker] ${warning}`);
+  return disk;
 }
 
 /** The Version the broker reports in Ping. */
@@ -80,7 +108,8 @@ function formatAddress(host: string, port: number): string {
  * upstream, pull and peek, ack all, stream and downstream transactions, dead
  * letters, delays and expiry. What the events store and the queues hold is
  * kept in {@link KubeMQTestBroker.store} and survives a restart with
- * `start({ store })`.
+ * `start({ store })`, or on disk with `start({ dataDir })`, which also
+ * survives the process being killed (see {@link KubeMQTestBrokerOptions.dataDir}).
  *
  * @example
  * ```ts
@@ -100,6 +129,8 @@ export class KubeMQTestBroker {
   readonly apiAddress: string | undefined;
   /** What this broker stores; hand it to the next `start({ store })` to keep it across a restart. */
   readonly store: KubeMQBrokerStore;
+  /** With `dataDir`: what could not be read back from the directory (empty when all was). */
+  readonly storeWarnings: readonly string[];
 
   private stopping: Promise<void> | undefined;
 
@@ -110,8 +141,10 @@ export class KubeMQTestBroker {
     port: number,
     private readonly faces: HttpFaces | undefined,
     store: KubeMQBrokerStore,
+    private readonly disk: DiskStore | undefined,
   ) {
     this.store = store;
+    this.storeWarnings = disk?.warnings ?? [];
     this.port = port;
     this.address = formatAddress(host, port);
     const { restPort, apiPort } = faces ?? {};
@@ -127,9 +160,25 @@ export class KubeMQTestBroker {
    *   taken), naming the face (gRPC, REST, API), the port and the option to change.
    */
   static async start(options: KubeMQTestBrokerOptions = {}): Promise<KubeMQTestBroker> {
+    if (options.store && options.dataDir !== undefined) {
+      throw new TypeError('KubeMQTestBroker.start: give either store or dataDir, not both');
+    }
+    const disk = await openDataDir(options.dataDir);
+    try {
+      return await KubeMQTestBroker.listen(options, disk);
+    } catch (error) {
+      disk?.close();
+      throw error;
+    }
+  }
+
+  private static async listen(
+    options: KubeMQTestBrokerOptions,
+    disk: DiskStore | undefined,
+  ): Promise<KubeMQTestBroker> {
     const host = options.host ?? '127.0.0.1';
     const requestedPort = options.port ?? 0;
-    const store = options.store ?? new KubeMQBrokerStore();
+    const store = disk?.store ?? options.store ?? new KubeMQBrokerStore();
     const service = new KubeMQGrpcService(
       { version: TEST_BROKER_VERSION, startedAtMs: Date.now() },
       store,
@@ -173,7 +222,7 @@ export class KubeMQTestBroker {
         throw error;
       }
     }
-    return new KubeMQTestBroker(server, service, host, port, faces, store);
+    return new KubeMQTestBroker(server, service, host, port, faces, store, disk);
   }
 
   /**
@@ -183,7 +232,8 @@ export class KubeMQTestBroker {
    * closes, cutting connections still open after a short grace period.
    * Queue messages in flight go back to their queue, as on a real server
    * that shuts down: a stream transaction's message to the tail (its receive
-   * counted), a downstream transaction's or a pull's in place.
+   * counted), a downstream transaction's or a pull's in place. With
+   * `dataDir`, everything is written and the directory let go last.
    * Safe to call more than once.
    */
   stop(): Promise<void> {
@@ -194,6 +244,7 @@ export class KubeMQTestBroker {
   private async shutdown(): Promise<void> {
     this.service.shutdown();
     await Promise.all([this.faces?.close(), this.closeGrpc()]);
+    this.disk?.close();
   }
 
   private async closeGrpc(): Promise<void> {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { BrokerListenError } from '../broker/listen-error';
 import { KubeMQTestBroker } from '../broker/kubemq-test-broker';
 import { integerOption, parse } from './options';
@@ -25,6 +26,7 @@ export async function runBroker(
       'api-port': { type: 'string' },
       'no-rest': { type: 'boolean' },
       'no-api': { type: 'boolean' },
+      dir: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     'broker',
@@ -38,6 +40,7 @@ export async function runBroker(
   const port = integerOption(parsed, 'port', 50000, 'broker', range);
   const restPort = integerOption(parsed, 'rest-port', 9090, 'broker', range);
   const apiPort = integerOption(parsed, 'api-port', 8080, 'broker', range);
+  const dataDir = typeof parsed.values.dir === 'string' ? parsed.values.dir : undefined;
   let broker: KubeMQTestBroker;
   try {
     broker = await KubeMQTestBroker.start({
@@ -45,6 +48,7 @@ export async function runBroker(
       port,
       rest: parsed.values['no-rest'] ? false : { port: restPort },
       api: parsed.values['no-api'] ? false : { port: apiPort },
+      dataDir,
     });
   } catch (error) {
     if (error instanceof BrokerListenError) {
@@ -55,6 +59,10 @@ export async function runBroker(
       );
       return EXIT.failure;
     }
+    if (dataDir !== undefined && error instanceof Error) {
+      io.err(`Cannot start the broker on --dir ${dataDir}: ${error.message}`);
+      return EXIT.failure;
+    }
     throw error;
   }
   io.out('KubeMQ-compatible broker (nestjs-kubemq test broker) is running:');
@@ -62,6 +70,7 @@ export async function runBroker(
   if (broker.restAddress)
     io.out(`  REST  http://${broker.restAddress}  (WebSocket: ws://${broker.restAddress})`);
   if (broker.apiAddress) io.out(`  API   http://${broker.apiAddress}/health`);
+  if (dataDir !== undefined) io.out(`  store ${resolve(dataDir)}`);
   io.out('Press Ctrl-C to stop.');
   await stopSignal;
   await broker.stop();

@@ -69,7 +69,11 @@ Options:
       --rest-port <port>     REST and WebSocket port (default 9090)
       --api-port <port>      API port, /health and /ready (default 8080)
       --no-rest              do not serve the REST face
-      --no-api               do not serve the API face`;
+      --no-api               do not serve the API face
+      --dir <path>           keep the events store and queues on disk in <path>, as
+                             KubeMQ keeps its --dir: a broker killed (even with
+                             SIGKILL) and started again on it carries on
+                             (default: in memory, gone when the broker stops)`;
 
 const MAIN = `Usage: nestjs-kubemq <command> [options]
 

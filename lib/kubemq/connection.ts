@@ -7,13 +7,14 @@ import {
   type ChannelCredentials,
   type ChannelInterface,
   type ClientReadableStream,
+  type ServiceError,
 } from '@grpc/grpc-js';
 import {
   channelOptionsFor,
   defaultClientId,
   type KubeMQConnectionOptions,
 } from './connection-options';
-import { watchChannel } from './connectivity';
+import { onReconnected, watchChannel } from './connectivity';
 import { KubeMQError } from './kubemq-error';
 import { type KubeMQMethods, prepareMethods } from './methods';
 import { type KubeMQMethodName } from './proto';
@@ -29,7 +30,8 @@ import {
 import { ConnectionCalls } from './connection-calls';
 import { type DuplexCall } from './duplex-call';
 import { StreamSubscription, type StreamSubscriptionHandlers } from './stream-subscription';
-import { connectFailureReason, tlsChannelCredentials } from './tls';
+import { connectFailureReason } from './grpc-failure';
+import { tlsChannelCredentials } from './tls';
 import { redactedOptions } from './redact';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
@@ -120,7 +122,9 @@ export class KubeMQConnection {
       await this.ping(500);
       return undefined;
     } catch (error) {
-      return connectFailureReason((error as Error).message);
+      // grpc-js's own text (the KubeMQError's cause), which carries the last connect error.
+      const cause = (error as Error).cause as Partial<ServiceError> | undefined;
+      return connectFailureReason(cause?.details ?? (error as Error).message);
     }
   }
 
@@ -226,7 +230,11 @@ export class KubeMQConnection {
     open: () => ClientReadableStream<T>,
     handlers: StreamSubscriptionHandlers<T>,
   ): StreamSubscription<T> {
-    return this.track(new StreamSubscription<T>(open, handlers, this.options));
+    return this.track(
+      new StreamSubscription<T>(open, handlers, this.options, (wake) =>
+        onReconnected(this.channel, () => this.closed, wake),
+      ),
+    );
   }
 
   /**

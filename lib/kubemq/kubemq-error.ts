@@ -1,4 +1,5 @@
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { plainGrpcDetails } from './grpc-failure';
 
 /**
  * An error from the KubeMQ protocol layer. `grpcCode` is the gRPC status
@@ -18,13 +19,15 @@ export class KubeMQError extends Error {
 
   /**
    * Wraps a grpc-js error (or a KubeMQError), keeping the server's text
-   * (`details`) as the message, after `context` when given.
+   * (`details`) as the message, after `context` when given; grpc-js's own
+   * texts for an unreachable or lost broker are said plainly.
    */
   static fromGrpc(error: ServiceError | Error, context?: string): KubeMQError {
     const serviceError = error as Partial<ServiceError>;
-    const text = serviceError.details || error.message;
+    const code = KubeMQError.grpcCodeOf(error);
+    const text = plainGrpcDetails(code, serviceError.details || error.message);
     const message = context ? `${context}: ${text}` : text;
-    return new KubeMQError(message, KubeMQError.grpcCodeOf(error), { cause: error });
+    return new KubeMQError(message, code, { cause: error });
   }
 
   /** The gRPC status code of a grpc-js error or a KubeMQError. */

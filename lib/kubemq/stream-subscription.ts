@@ -40,14 +40,24 @@ export interface ReconnectPolicy {
 const STABLE_AFTER_MS = 1_000;
 
 /**
+ * Waits for the broker to be connected again: calls `wake` once when it is,
+ * returns a function that stops waiting. (KubeMQConnection's onReconnected.)
+ */
+export type ReconnectWatch = (wake: () => void) => () => void;
+
+/**
  * A server-streaming subscription that survives broker restarts: KubeMQ
  * never ends a healthy subscription stream itself, so any end that we did
- * not ask for is a drop, and the same Subscribe is sent again with backoff.
+ * not ask for is a drop, and the same Subscribe is sent again with backoff,
+ * or at once when the connection to the broker comes back (so a restarted
+ * broker is served again as soon as it is reachable, not after the rest of
+ * a backoff that grew during the outage).
  */
 export class StreamSubscription<T> {
   private stream: ClientReadableStream<T> | undefined;
   private cancelled = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private stopWatching: (() => void) | undefined;
   private stableTimer: NodeJS.Timeout | undefined;
   private attempt = 0;
   /** False from a drop until the re-opened stream has proved itself. */
@@ -58,6 +68,7 @@ export class StreamSubscription<T> {
     private readonly open: () => ClientReadableStream<T>,
     private readonly handlers: StreamSubscriptionHandlers<T>,
     private readonly policy: ReconnectPolicy = {},
+    private readonly watchReconnect?: ReconnectWatch,
   ) {}
 
   /** True until `cancel()` or a fatal error. */
@@ -75,9 +86,8 @@ export class StreamSubscription<T> {
   cancel(): void {
     if (this.cancelled) return;
     this.cancelled = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.stopWaiting();
     if (this.stableTimer) clearTimeout(this.stableTimer);
-    this.retryTimer = undefined;
     this.stableTimer = undefined;
     const stream = this.stream;
     this.stream = undefined;
@@ -141,12 +151,23 @@ export class StreamSubscription<T> {
       this.healthy = false;
       this.handlers.onDisconnect?.(error, delay);
     }
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      if (this.cancelled) return;
-      this.openStream();
-      this.stableTimer = setTimeout(() => this.markHealthy(), STABLE_AFTER_MS);
-    }, delay);
+    this.retryTimer = setTimeout(() => this.retry(), delay);
+    this.stopWatching = this.watchReconnect?.(() => this.retry());
+  }
+
+  /** Opens the stream again (the backoff ran out, or the broker is connected again). */
+  private retry(): void {
+    this.stopWaiting();
+    if (this.cancelled) return;
+    this.openStream();
+    this.stableTimer = setTimeout(() => this.markHealthy(), STABLE_AFTER_MS);
+  }
+
+  private stopWaiting(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.stopWatching?.();
+    this.stopWatching = undefined;
   }
 
   private finish(): void {

@@ -47,34 +47,3 @@ export function tlsChannelCredentials(tls: KubeMQTlsOptions): ChannelCredentials
     tls.cert === undefined ? null : readPem(tls.cert, 'cert'),
   );
 }
-
-/**
- * The reason in grpc-js's "No connection established. Last error: ..."
- * text, with the usual TLS failures said plainly; undefined when there is none.
- */
-export function connectFailureReason(details: string): string | undefined {
-  const match =
-    /Last error: (?:Error: )?([\s\S]*?)(?:\s*\(\d{4}-[^)]*\))?\.?\s*(?:Resolution note:.*)?$/.exec(
-      details,
-    );
-  const last = match?.[1]?.trim();
-  if (!last) return undefined;
-  if (/certificate required/i.test(last)) {
-    return 'the server requires a client certificate (mutual TLS): set tls.cert and tls.key';
-  }
-  if (
-    /self[- ]signed|unable to (?:verify|get local issuer)|certificate verify failed/i.test(last)
-  ) {
-    return `TLS: the server's certificate is not signed by a trusted CA (set tls.ca to the CA that signed it): ${last}`;
-  }
-  if (/altnames|Hostname\/IP does not match|ERR_TLS_CERT_ALTNAME/i.test(last)) {
-    return `TLS: the server's certificate is not for this host (tls.serverName sets the expected name): ${last}`;
-  }
-  if (/wrong version number|packet length too long|http\/1|unexpected eof/i.test(last)) {
-    return `TLS handshake failed (is the server plaintext, or TLS on another port?): ${last}`;
-  }
-  if (last === 'Failed to connect') {
-    return 'Failed to connect: the server closed the connection during the handshake (a TLS port reached without `tls`?)';
-  }
-  return last;
-}

@@ -1,9 +1,11 @@
 // Hostile input through a foreign client (the bare gRPC client) to a Nest app: seeded random
 // and malformed bodies, metadata and tags for queries, commands and events. The app must answer
 // every request (a value or a clear error), never crash, never pollute a prototype, and keep
-// its memory. FUZZ_CASES and FUZZ_SEED change the run (`npm run faults` runs more).
+// its memory. FUZZ_CASES and FUZZ_SEED change the run (`npm run faults` runs more, and reads
+// the figures written to FUZZ_REPORT).
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -127,6 +129,7 @@ describe(`hostile input from a foreign client (seed ${SEED}, ${CASES} cases)`, (
     const input = new HostileInput(SEED);
     collectGarbage();
     const heapBefore = process.memoryUsage().heapUsed;
+    const startedAt = Date.now();
     const problems: string[] = [];
     let next = 0;
     const worker = async () => {
@@ -162,7 +165,15 @@ describe(`hostile input from a foreign client (seed ${SEED}, ${CASES} cases)`, (
     assert.equal(healthy.Executed, true);
 
     collectGarbage();
-    const grownMb = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
+    const heapAfter = process.memoryUsage().heapUsed;
+    const grownMb = (heapAfter - heapBefore) / 1024 / 1024;
+    const report = process.env.FUZZ_REPORT;
+    if (report) {
+      const seconds = (Date.now() - startedAt) / 1000;
+      const mib = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+      const figures = { seed: SEED, cases: CASES, seconds, heapBeforeMiB: mib(heapBefore) };
+      writeFileSync(report, JSON.stringify({ ...figures, heapAfterMiB: mib(heapAfter) }));
+    }
     // Generous: the point is "no leak proportional to the cases", not a budget.
     assert.ok(grownMb < 64, `heap grew by ${grownMb.toFixed(1)} MiB over ${CASES} cases`);
   });

@@ -82,6 +82,16 @@ export function startOwnBroker(options: OwnBrokerOptions = {}): Promise<OwnBroke
     : InProcessBroker.start(options);
 }
 
+/**
+ * Starts a real KubeMQ of this process's own with the start script `script`
+ * (`shared/kubemq-server/start`), on free ports and a new directory, whatever
+ * the environment says: kill() SIGKILLs it, restart() starts it on the same
+ * ports and `--dir`.
+ */
+export function startRealKubeMQ(script: string): Promise<OwnBroker> {
+  return RealServer.start(script, {});
+}
+
 class InProcessBroker implements OwnBroker {
   readonly real = false;
   private broker: KubeMQTestBroker | undefined;
@@ -320,7 +330,8 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-async function waitUntilClosed(port: number): Promise<void> {
+/** Resolves once nothing accepts connections on `port` (a killed broker's sockets are closed). */
+export async function waitUntilClosed(port: number): Promise<void> {
   for (let i = 0; i < 200; i += 1) {
     if (!(await accepts(port))) return;
     await new Promise((resolve) => setTimeout(resolve, 25));

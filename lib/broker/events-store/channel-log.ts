@@ -1,5 +1,5 @@
 import type { KubeMQEventReceive } from '../../kubemq/messages';
-import { storeTimestamp } from './store-clock';
+import { advanceStoreClock, storeTimestamp } from './store-clock';
 
 /** How long a stored event is kept: KubeMQ's `Store.MaxRetention` default (1440 min). */
 export const RETENTION_NS = 24n * 60n * 60n * 1_000_000_000n;
@@ -54,6 +54,35 @@ export class ChannelLog {
     };
     this.events.push(stored);
     return stored;
+  }
+
+  /**
+   * Puts back an event a restarted broker read from disk: it must be the
+   * next sequence (the first one sets where the log starts). Returns false,
+   * storing nothing, when it is not.
+   */
+  restore(stored: StoredEvent): boolean {
+    const sequence = Number(stored.receive.Sequence);
+    if (this.events.length === this.head) {
+      this.events = [];
+      this.head = 0;
+      this.first = sequence;
+    } else if (sequence !== this.lastSequence + 1) {
+      return false;
+    }
+    this.events.push(stored);
+    advanceStoreClock(stored.at);
+    return true;
+  }
+
+  /** Where an empty log carries on numbering (a restarted broker's log whose events all expired). */
+  continueAt(sequence: number): void {
+    if (this.events.length === this.head && sequence > this.first) this.first = sequence;
+  }
+
+  /** The events kept, oldest first. */
+  *kept(): IterableIterator<StoredEvent> {
+    for (let i = this.head; i < this.events.length; i += 1) yield this.events[i];
   }
 
   /** The event with this sequence, or undefined when it is not (or no longer) stored. */

@@ -1,8 +1,17 @@
-import { ChannelLog } from './channel-log';
+import { ChannelLog, type EventToStore, type StoredEvent } from './channel-log';
 
 /** Where a durable subscription carries on: the next sequence it is due. */
 export interface DurablePosition {
   next: number;
+}
+
+/**
+ * Told of every stored event before the sender hears of it (the broker's
+ * disk store writes it ahead). Durable positions move too often to report
+ * one by one; an observer reads them with {@link EventsStoreData.positionEntries}.
+ */
+export interface EventsStoreObserver {
+  stored(event: StoredEvent): void;
 }
 
 /**
@@ -13,6 +22,12 @@ export interface DurablePosition {
 export class EventsStoreData {
   private readonly channels = new Map<string, ChannelLog>();
   private readonly positions = new Map<string, DurablePosition>();
+  private observer: EventsStoreObserver | undefined;
+
+  /** Reports every event stored from now on to `observer` (undefined: to nobody). */
+  observe(observer: EventsStoreObserver | undefined): void {
+    this.observer = observer;
+  }
 
   /** The log of `channel`, created empty on first use. */
   channel(channel: string): ChannelLog {
@@ -22,6 +37,13 @@ export class EventsStoreData {
       this.channels.set(channel, log);
     }
     return log;
+  }
+
+  /** Stores an event in its channel's log (next sequence, current time) and reports it. */
+  append(channel: string, event: EventToStore): StoredEvent {
+    const stored = this.channel(channel).append(event);
+    this.observer?.stored(stored);
+    return stored;
   }
 
   /**
@@ -35,6 +57,23 @@ export class EventsStoreData {
       this.positions.set(key, position);
     }
     return position;
+  }
+
+  /** Sets a durable position as a restarted broker found it (not reported). */
+  restorePosition(key: string, next: number): void {
+    const position = this.positions.get(key);
+    if (position) position.next = next;
+    else this.positions.set(key, { next });
+  }
+
+  /** Every durable position, by key. */
+  positionEntries(): IterableIterator<[string, DurablePosition]> {
+    return this.positions.entries();
+  }
+
+  /** Every channel's log. */
+  logs(): IterableIterator<ChannelLog> {
+    return this.channels.values();
   }
 }
 

@@ -38,7 +38,7 @@ export class EventsStoreRouter {
   publish(event: KubeMQEvent): KubeMQResult {
     const eventId = event.EventID === '' ? nuid() : event.EventID;
     if (!isInvalidStanSubject(event.Channel)) {
-      this.data.channel(event.Channel).append({
+      this.data.append(event.Channel, {
         EventID: eventId,
         Metadata: event.Metadata,
         Body: event.Body,

@@ -30,6 +30,14 @@ export function storeTimestamp(): bigint {
   return last;
 }
 
+/**
+ * Makes later store times come after `time` (an event a restarted broker
+ * read back), even if the wall clock went back in between.
+ */
+export function advanceStoreClock(time: bigint): void {
+  if (time > last) last = time;
+}
+
 /** Now in Unix nanoseconds, for start positions given as a time or a delta. */
 export function nowNanos(): bigint {
   return wallNanos();

@@ -25,6 +25,30 @@ export interface QueueEntry {
 }
 
 /**
+ * Told of every change to the stored queues that a restarted broker must
+ * see (the broker's disk store writes them ahead). `appended` and `parked`
+ * are called before the sender hears of the message.
+ */
+export interface ChannelQueueObserver {
+  /** A message was stored under `entry.sequence`. */
+  appended(queue: string, entry: QueueEntry): void;
+  /** The message with this sequence left its queue (acked, expired, moved). */
+  removed(queue: string, sequence: number): void;
+  /** The queue got its first consumer. */
+  subscribed(queue: string): void;
+}
+
+/** A queue's counters, as a restarted broker must find them. */
+export interface ChannelCounters {
+  first: number;
+  last: number;
+  sent: number;
+  bytes: number;
+  delivered: number;
+  subscribed: boolean;
+}
+
+/**
  * The stored contents of one queue channel: the messages not yet
  * acknowledged, in sequence order, and the channel's counters. Pure data,
  * kept in the broker's store across restarts; delivery is QueueEngine's job.
@@ -38,16 +62,36 @@ export class ChannelQueue {
   private byteCount = 0;
   private deliveredCount = 0;
   private hasSubscribed = false;
+  /** Set by the QueueStore while a disk store keeps it. */
+  observer: ChannelQueueObserver | undefined;
 
   constructor(readonly name: string) {}
 
   /** Stores `message` under the next sequence, stamping Sequence and Timestamp. */
   append(message: StoredMessage, timestampNs: bigint): QueueEntry {
-    this.last += 1;
-    if (this.first === 0) this.first = this.last;
-    message.Attributes.Sequence = String(this.last);
+    message.Attributes.Sequence = String(this.last + 1);
     message.Attributes.Timestamp = String(timestampNs);
-    const entry: QueueEntry = { sequence: this.last, message, held: false, delivered: false };
+    const entry = this.push(message, this.last + 1);
+    this.observer?.appended(this.name, entry);
+    return entry;
+  }
+
+  /**
+   * Puts back a message a restarted broker read from disk, under its stored
+   * sequence, which must come after every other. Returns false, storing
+   * nothing, when it does not.
+   */
+  restore(message: StoredMessage): boolean {
+    const sequence = Number(message.Attributes.Sequence);
+    if (!Number.isSafeInteger(sequence) || sequence <= this.last) return false;
+    this.push(message, sequence);
+    return true;
+  }
+
+  private push(message: StoredMessage, sequence: number): QueueEntry {
+    this.last = sequence;
+    if (this.first === 0) this.first = sequence;
+    const entry: QueueEntry = { sequence, message, held: false, delivered: false };
     this.entries.push(entry);
     this.sentCount += 1;
     this.byteCount += approximateSize(message);
@@ -62,7 +106,48 @@ export class ChannelQueue {
   /** Removes an acknowledged (or expired, or moved) message. */
   remove(entry: QueueEntry): void {
     const index = this.entries.indexOf(entry);
-    if (index >= 0) this.entries.splice(index, 1);
+    if (index < 0) return;
+    this.entries.splice(index, 1);
+    this.observer?.removed(this.name, entry.sequence);
+  }
+
+  /** Removes the message with this sequence, if stored (a restarted broker replaying an ack). */
+  removeSequence(sequence: number): void {
+    let low = 0;
+    let high = this.entries.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.entries[middle].sequence < sequence) low = middle + 1;
+      else high = middle;
+    }
+    if (this.entries[low]?.sequence === sequence) this.entries.splice(low, 1);
+  }
+
+  /** The stored messages, in sequence order. */
+  stored(): readonly QueueEntry[] {
+    return this.entries;
+  }
+
+  /** The counters a restarted broker must carry on from. */
+  counters(): ChannelCounters {
+    return {
+      first: this.first,
+      last: this.last,
+      sent: this.sentCount,
+      bytes: this.byteCount,
+      delivered: this.deliveredCount,
+      subscribed: this.hasSubscribed,
+    };
+  }
+
+  /** Sets the counters as a restarted broker read them (after the messages they cover). */
+  restoreCounters(counters: ChannelCounters): void {
+    this.first = counters.first;
+    this.last = Math.max(this.last, counters.last);
+    this.sentCount = counters.sent;
+    this.byteCount = counters.bytes;
+    this.deliveredCount = counters.delivered;
+    this.hasSubscribed = counters.subscribed;
   }
 
   /** Counts a first delivery of `entry`. */
@@ -74,7 +159,9 @@ export class ChannelQueue {
 
   /** Records that a consumer subscribed (the real server keeps a durable consumer from then on). */
   markSubscribed(): void {
+    if (this.hasSubscribed) return;
     this.hasSubscribed = true;
+    this.observer?.subscribed(this.name);
   }
 
   /** Every held message back to ready, in place (a stopped broker's store). */

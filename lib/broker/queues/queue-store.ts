@@ -1,4 +1,4 @@
-import { ChannelQueue, type StoredMessage } from './channel-queue';
+import { ChannelQueue, type ChannelQueueObserver, type StoredMessage } from './channel-queue';
 
 /** A message sent with DelaySeconds, parked until it is due (the server's `_QUEUE_DELAY_`). */
 export interface DelayedMessage {
@@ -6,6 +6,16 @@ export interface DelayedMessage {
   readonly dueAt: bigint;
   /** Its target queue is `message.Channel`. */
   readonly message: StoredMessage;
+}
+
+/**
+ * Told of every change to the queues a restarted broker must see: the
+ * channels' messages, and the delayed messages parked (before the sender
+ * hears of them) and taken when due.
+ */
+export interface QueueStoreObserver extends ChannelQueueObserver {
+  parked(delayed: DelayedMessage): void;
+  unparked(delayed: readonly DelayedMessage[]): void;
 }
 
 /**
@@ -17,12 +27,20 @@ export interface DelayedMessage {
 export class QueueStore {
   private readonly channels = new Map<string, ChannelQueue>();
   private readonly parked: DelayedMessage[] = [];
+  private observer: QueueStoreObserver | undefined;
+
+  /** Reports every change from now on to `observer` (undefined: to nobody). */
+  observe(observer: QueueStoreObserver | undefined): void {
+    this.observer = observer;
+    for (const queue of this.channels.values()) queue.observer = observer;
+  }
 
   /** The channel named `name`, created when missing (as a publish or subscribe creates it). */
   channel(name: string): ChannelQueue {
     let queue = this.channels.get(name);
     if (!queue) {
       queue = new ChannelQueue(name);
+      queue.observer = this.observer;
       this.channels.set(name, queue);
     }
     return queue;
@@ -41,6 +59,12 @@ export class QueueStore {
   /** Parks a delayed message. */
   park(delayed: DelayedMessage): void {
     this.parked.push(delayed);
+    this.observer?.parked(delayed);
+  }
+
+  /** The delayed messages not yet due, in the order they were parked. */
+  delayed(): readonly DelayedMessage[] {
+    return this.parked;
   }
 
   /** True while delayed messages wait. */
@@ -54,7 +78,14 @@ export class QueueStore {
     if (due.length === 0) return due;
     const rest = this.parked.filter((delayed) => delayed.dueAt > now);
     this.parked.splice(0, this.parked.length, ...rest);
+    this.observer?.unparked(due);
     return due.sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : 0));
+  }
+
+  /** Forgets parked messages that already moved (a restarted broker replaying its journal). */
+  dropDelayed(moved: ReadonlySet<DelayedMessage>): void {
+    const rest = this.parked.filter((delayed) => !moved.has(delayed));
+    this.parked.splice(0, this.parked.length, ...rest);
   }
 
   /** Puts every held message back in place: nothing is held by a stopped broker. */
