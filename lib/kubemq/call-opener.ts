@@ -41,11 +41,6 @@ export class CallOpener {
     readonly maxSendBytes: number,
   ) {}
 
-  /** True while calls may go straight to the subchannel (when it is connected). */
-  get direct(): boolean {
-    return this.directCalls?.usable ?? false;
-  }
-
   open(path: string, listener: CallListener): OpenCall {
     const direct = this.directCalls && DirectCall.open(this, this.directCalls, path, listener);
     return direct ?? this.openOnChannel(path, listener);

@@ -47,11 +47,6 @@ export class ConnectionCalls {
     );
   }
 
-  /** Whether calls may go straight to the subchannel (false: always the channel's path). */
-  get direct(): boolean {
-    return this.opener.direct;
-  }
-
   /** A unary call as a promise. */
   unary<Req, Res>(method: ConnectionMethod, request: Req, deadline: number): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
