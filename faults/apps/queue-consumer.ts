@@ -1,31 +1,22 @@
 import 'reflect-metadata';
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { Controller, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { Payload } from '@nestjs/microservices';
-import { QueuePattern, ServerKubeMQ } from '../../lib';
+import { QueuePattern } from '../../lib';
 import { emit, serveApp } from '../ipc';
 import { appEnv, sleep } from './app-env';
+import { openJournal, startServerApp, type ServerAppEnv } from './server-app';
 
 /** A Nest microservice consuming a queue (acked after the handler succeeded). */
-interface ConsumerEnv {
-  address: string;
-  clientId: string;
+interface ConsumerEnv extends ServerAppEnv {
   queue: string;
   concurrency: number;
   handlerMs: number;
-  gracePeriod: number;
-  /**
-   * The file each handler start (`s <n>`) and success (`h <n>`) is appended
-   * to, written before the handler goes on: it outlives a SIGKILL, which
-   * IPC messages in flight do not.
-   */
+  /** Handler starts (`s <n>`) and successes (`h <n>`), see openJournal. */
   journal: string;
 }
 
 const env = appEnv<ConsumerEnv>();
-const journal = openSync(env.journal, 'a');
-const record = (line: string): void => void writeSync(journal, `${line}\n`);
+const record = openJournal(env.journal);
 
 @Controller()
 class ConsumerController {
@@ -43,20 +34,6 @@ class ConsumerController {
 class ConsumerModule {}
 
 serveApp(async () => {
-  const app = await NestFactory.createMicroservice(ConsumerModule, {
-    strategy: new ServerKubeMQ({
-      address: env.address,
-      clientId: env.clientId,
-      gracePeriod: env.gracePeriod,
-    }),
-    logger: ['error', 'warn', 'log'],
-  });
-  app.enableShutdownHooks(['SIGTERM'], { useProcessExit: true });
-  await app.listen();
-  return {
-    close: async () => {
-      await app.close();
-      closeSync(journal);
-    },
-  };
+  const app = await startServerApp(ConsumerModule, env, { stopOnSigterm: true });
+  return { close: () => app.close() };
 });

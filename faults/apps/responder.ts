@@ -1,15 +1,12 @@
 import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { MessagePattern } from '@nestjs/microservices';
-import { ServerKubeMQ } from '../../lib';
 import { serveApp } from '../ipc';
 import { appEnv } from './app-env';
+import { startServerApp, type ServerAppEnv } from './server-app';
 
 /** A Nest microservice answering the commands of one channel. */
-interface ResponderEnv {
-  address: string;
-  clientId: string;
+interface ResponderEnv extends ServerAppEnv {
   channel: string;
 }
 
@@ -28,11 +25,7 @@ class ResponderController {
 class ResponderModule {}
 
 serveApp(async () => {
-  const app = await NestFactory.createMicroservice(ResponderModule, {
-    strategy: new ServerKubeMQ({ address: env.address, clientId: env.clientId }),
-    logger: ['error', 'warn', 'log'],
-  });
-  await app.listen();
+  const app = await startServerApp(ResponderModule, env);
   return {
     handlers: { answered: () => answered },
     close: () => app.close(),

@@ -1,64 +1,22 @@
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { ClientsModule } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
-import { ClientKubeMQ, KubeMQRecordBuilder } from '../../lib';
-import { emit, serveApp } from '../ipc';
-import { appEnv, closedLoop, errorText, sleep } from './app-env';
+import { KubeMQRecordBuilder } from '../../lib';
+import { serveApp } from '../ipc';
+import { appEnv, errorText, sleep } from './app-env';
+import { runLoop, startClientApp, type ClientAppEnv, type LoopArgs } from './client-app';
 
 /** A Nest app that sends commands through ClientKubeMQ (from ClientsModule). */
-interface SenderEnv {
-  address: string;
-  clientId: string;
-  /** The client's per-request timeout, ms. */
-  timeout: number;
-}
-
-interface RunArgs {
-  channel: string;
-  count: number;
-  concurrency: number;
-  deadlineMs: number;
-  backoffMs: number;
-}
-
-const env = appEnv<SenderEnv>();
-const CLIENT = 'FAULTS';
-
-@Module({
-  imports: [
-    ClientsModule.register([
-      {
-        name: CLIENT,
-        customClass: ClientKubeMQ,
-        options: { address: env.address, clientId: env.clientId, timeout: env.timeout },
-      },
-    ]),
-  ],
-})
-class SenderModule {}
+const env = appEnv<ClientAppEnv>();
 
 serveApp(async () => {
-  const app = await NestFactory.createApplicationContext(SenderModule, {
-    logger: ['error', 'warn'],
-  });
-  const client = app.get<ClientKubeMQ>(CLIENT);
-  await client.connect();
+  const { app, client } = await startClientApp(env);
   const command = (channel: string, index: number): Promise<unknown> =>
     lastValueFrom(client.send(channel, { index }));
   return {
     handlers: {
       /** A closed loop of commands; what each came to. */
-      run: ({ channel, count, concurrency, deadlineMs, backoffMs }: RunArgs) =>
-        closedLoop(
-          count,
-          concurrency,
-          deadlineMs,
-          backoffMs,
-          async (index) => void (await command(channel, index)),
-          (done) => emit('progress', done),
-        ),
+      run: ({ channel, ...loop }: LoopArgs & { channel: string }) =>
+        runLoop(loop, async (index) => void (await command(channel, index))),
       /**
        * Commands with a short timeout, one after the other, until one is
        * answered: Date.now() of that answer (the responder serves again).

@@ -1,15 +1,13 @@
 import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { KubeMQContext, ServerKubeMQ } from '../../lib';
+import { KubeMQContext } from '../../lib';
 import { serveApp } from '../ipc';
 import { appEnv } from './app-env';
+import { startServerApp, type ServerAppEnv } from './server-app';
 
 /** A Nest microservice reading an events-store channel from the first event. */
-interface SubscriberEnv {
-  address: string;
-  clientId: string;
+interface SubscriberEnv extends ServerAppEnv {
   channel: string;
 }
 
@@ -29,11 +27,7 @@ class SubscriberController {
 class SubscriberModule {}
 
 serveApp(async () => {
-  const app = await NestFactory.createMicroservice(SubscriberModule, {
-    strategy: new ServerKubeMQ({ address: env.address, clientId: env.clientId }),
-    logger: ['error', 'warn', 'log'],
-  });
-  await app.listen();
+  const app = await startServerApp(SubscriberModule, env);
   return {
     handlers: {
       count: () => handled.length,

@@ -6,9 +6,8 @@ import {
   type ScenarioContext,
   type ScenarioResult,
 } from '../scenario';
+import { DEADLINE_MS, startClientApp, type LoopResult } from './client-apps';
 
-const TIMEOUT_MS = 5000;
-const DEADLINE_MS = TIMEOUT_MS + 5000;
 /** How long the subscriber may take, after the last store, to handle what was confirmed. */
 const CATCH_UP_MS = 60_000;
 
@@ -29,11 +28,7 @@ export async function eventsStoreScenario(ctx: ScenarioContext): Promise<Scenari
     clientId: ctx.name('subscriber'),
     channel,
   });
-  const publisher = await ctx.app('store-publisher', 'publisher', {
-    address: broker.address,
-    clientId: ctx.name('publisher'),
-    timeout: TIMEOUT_MS,
-  });
+  const publisher = await startClientApp(ctx, 'store-publisher', 'publisher');
   const plan = new RestartPlan(broker, {
     total: events,
     restarts,
@@ -42,11 +37,13 @@ export async function eventsStoreScenario(ctx: ScenarioContext): Promise<Scenari
   });
   publisher.on('progress', (done) => plan.progress(done as number));
   ctx.log(`${count(events)} events at concurrency ${concurrency}, ${restarts} restart(s)`);
-  const result = await publisher.call<{
-    confirmed: number[];
-    failures: Array<{ at: number; message: string }>;
-    hung: number;
-  }>('run', { channel, count: events, concurrency, deadlineMs: DEADLINE_MS, backoffMs: 50 });
+  const result = await publisher.call<LoopResult>('run', {
+    channel,
+    count: events,
+    concurrency,
+    deadlineMs: DEADLINE_MS,
+    backoffMs: 50,
+  });
   await plan.settled();
   const publishedAt = Date.now();
 

@@ -9,11 +9,10 @@ import {
   type ScenarioContext,
   type ScenarioResult,
 } from '../scenario';
+import { DEADLINE_MS, startClientApp, type LoopResult } from './client-apps';
 import { handledCounts, startedNumbers } from './journal';
 import { bareQueueBaseline, type BaselineFigures } from './queue-baseline';
 
-const TIMEOUT_MS = 5000;
-const DEADLINE_MS = TIMEOUT_MS + 5000;
 /** How long a consumer's handler takes. */
 const HANDLER_MS = 5;
 /** The run is over once every accepted message was handled, or nothing new was for this long. */
@@ -30,13 +29,6 @@ interface Consumer {
   app: AppProcess;
   journal: string;
   inFlight: number;
-}
-
-/** What a producer run came to. */
-interface Produced {
-  confirmed: number[];
-  failures: Array<{ at: number; message: string }>;
-  hung: number;
 }
 
 /**
@@ -97,11 +89,7 @@ export async function queuesScenario(
   const journals = (): string[] => consumers.map((consumer) => consumer.journal);
   const victim = await startConsumer('consumer-a-1');
   await startConsumer('consumer-b-1');
-  const producer = await ctx.app('queue-producer', 'producer', {
-    address: broker.address,
-    clientId: ctx.name('producer'),
-    timeout: TIMEOUT_MS,
-  });
+  const producer = await startClientApp(ctx, 'queue-producer', 'producer');
   ctx.log(
     `${count(messages)} messages, 2 consumers × ${concurrency}, ${restarts} restart(s) by ${signal}, one consumer killed`,
   );
@@ -122,8 +110,8 @@ export async function queuesScenario(
     }
     return killedAt;
   });
-  const send = (count: number, from: number): Promise<Produced> =>
-    producer.call<Produced>('run', {
+  const send = (count: number, from: number): Promise<LoopResult> =>
+    producer.call<LoopResult>('run', {
       queue,
       count,
       from,

@@ -1,11 +1,8 @@
 import { RestartPlan } from '../restarts';
 import { commonMessages, count, type ScenarioContext, type ScenarioResult } from '../scenario';
+import { DEADLINE_MS, startClientApp, type LoopResult } from './client-apps';
 import { firstAnswer } from './warm-up';
 
-/** Per-request timeout of the sender's ClientKubeMQ. */
-const TIMEOUT_MS = 5000;
-/** A call not settled this long after it was sent has hung. */
-const DEADLINE_MS = TIMEOUT_MS + 5000;
 /** Timeout of each probe command after a restart. */
 const PROBE_TIMEOUT_MS = 250;
 
@@ -25,19 +22,11 @@ export async function rpcScenario(ctx: ScenarioContext): Promise<ScenarioResult>
     clientId: ctx.name('responder'),
     channel,
   });
-  const sender = await ctx.app('sender', 'sender', {
-    address: broker.address,
-    clientId: ctx.name('sender'),
-    timeout: TIMEOUT_MS,
-  });
+  const sender = await startClientApp(ctx, 'sender', 'sender');
   await firstAnswer(sender, channel);
   // A second sender probes with short timeouts from each return on: when the responder answers
   // again, apart from the loop's lanes, which may all be waiting out requests sent before it did.
-  const prober = await ctx.app('sender', 'prober', {
-    address: broker.address,
-    clientId: ctx.name('prober'),
-    timeout: TIMEOUT_MS,
-  });
+  const prober = await startClientApp(ctx, 'sender', 'prober');
   const probes: Array<Promise<number>> = [];
   const plan = new RestartPlan(broker, {
     total: commands,
@@ -49,11 +38,13 @@ export async function rpcScenario(ctx: ScenarioContext): Promise<ScenarioResult>
   });
   sender.on('progress', (done) => plan.progress(done as number));
   ctx.log(`${count(commands)} commands at concurrency ${concurrency}, ${restarts} restart(s)`);
-  const result = await sender.call<{
-    successes: number[];
-    failures: Array<{ at: number; message: string }>;
-    hung: number;
-  }>('run', { channel, count: commands, concurrency, deadlineMs: DEADLINE_MS, backoffMs: 250 });
+  const result = await sender.call<LoopResult>('run', {
+    channel,
+    count: commands,
+    concurrency,
+    deadlineMs: DEADLINE_MS,
+    backoffMs: 250,
+  });
   await plan.settled();
   const answeredAt = await Promise.all(probes);
 

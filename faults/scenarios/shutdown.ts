@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { count, waitUntil, type ScenarioContext, type ScenarioResult } from '../scenario';
+import { startClientApp } from './client-apps';
 import { handledCounts } from './journal';
 import { firstAnswer } from './warm-up';
 
@@ -34,16 +35,8 @@ export async function shutdownScenario(ctx: ScenarioContext): Promise<ScenarioRe
     gracePeriod: gracePeriodMs,
     journal,
   });
-  const sender = await ctx.app('sender', 'sender', {
-    address: broker.address,
-    clientId: ctx.name('sender'),
-    timeout: gracePeriodMs + handlerMs,
-  });
-  const producer = await ctx.app('queue-producer', 'producer', {
-    address: broker.address,
-    clientId: ctx.name('producer'),
-    timeout: 5000,
-  });
+  const sender = await startClientApp(ctx, 'sender', 'sender', gracePeriodMs + handlerMs);
+  const producer = await startClientApp(ctx, 'queue-producer', 'producer');
   let commandsRunning = 0;
   let queueRunning = 0;
   worker.on('command-started', () => (commandsRunning += 1));

@@ -1,6 +1,7 @@
 import { status as GrpcStatus, type ClientReadableStream, type StatusObject } from '@grpc/grpc-js';
 import { DEFAULT_RECONNECT_DELAY_MS, DEFAULT_RECONNECT_MAX_DELAY_MS } from './connection-options';
 import { KubeMQError } from './kubemq-error';
+import { isPermanentStreamEnd } from './refusals';
 
 /** What a subscription reports to its owner. */
 export interface StreamSubscriptionHandlers<T> {
@@ -137,7 +138,7 @@ export class StreamSubscription<T> {
       this.openStream();
       return;
     }
-    if (isFatal(error)) {
+    if (isPermanentStreamEnd(error)) {
       this.cancelled = true;
       this.handlers.onError?.(error);
       this.finish();
@@ -173,21 +174,5 @@ export class StreamSubscription<T> {
   private finish(): void {
     const listeners = this.endListeners.splice(0);
     for (const listener of listeners) listener();
-  }
-}
-
-/** Refusals that a retry cannot fix. */
-function isFatal(error: KubeMQError): boolean {
-  switch (error.grpcCode) {
-    case GrpcStatus.UNIMPLEMENTED:
-    case GrpcStatus.UNAUTHENTICATED:
-    case GrpcStatus.PERMISSION_DENIED:
-    case GrpcStatus.INVALID_ARGUMENT:
-      return true;
-    case GrpcStatus.INTERNAL:
-      // KubeMQ's validation texts: "Error 1xx/2xx: ..." (3xx are transient).
-      return error.kubemqCode !== undefined && error.kubemqCode < 300;
-    default:
-      return false;
   }
 }

@@ -2,12 +2,12 @@
 // /subscribe/events?subscribe_type=events_store, and the WebSocket /send/stream, shared with
 // gRPC clients. Against a real server: KUBEMQ_REST_ADDRESS.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { KubeMQErrorText as E } from '../../lib/kubemq/errors';
 import { SubscribeType } from '../../lib/kubemq/messages';
 import { uniqueChannel } from '../support/broker';
-import { delay, RawKubeMQClient, SUBSCRIBE_SETTLE_MS } from '../support/raw-kubemq-client';
+import { delay, SUBSCRIBE_SETTLE_MS } from '../support/raw-kubemq-client';
 import {
   EventsStoreType,
   leave,
@@ -23,26 +23,13 @@ import {
   get,
   NEEDS_REST,
   post,
-  startRestBroker,
   Subscription,
   unb64,
   type Envelope,
-  type RestBroker,
+  useRestBroker,
 } from './rest-helpers';
 
-let broker: RestBroker;
-let grpc: RawKubeMQClient;
-
-before(async () => {
-  if (NEEDS_REST) return;
-  broker = await startRestBroker();
-  grpc = new RawKubeMQClient(broker.grpc);
-});
-
-after(async () => {
-  grpc?.close();
-  await broker?.stop();
-});
+const env = useRestBroker();
 
 /** Query of an events-store WebSocket subscription. */
 function storeQuery(fields: Record<string, string>): Record<string, string> {
@@ -56,7 +43,7 @@ function storeQuery(fields: Record<string, string>): Record<string, string> {
 
 /** Expects the upgrade to be refused with HTTP 400 and this envelope text. */
 async function expectRefused(params: Record<string, string>, message: string): Promise<void> {
-  const refusal = await Subscription.open(broker.ws, 'events', params).then(
+  const refusal = await Subscription.open(env.broker.ws, 'events', params).then(
     (subscription) => {
       subscription.close();
       throw new Error('the subscription was accepted');
@@ -77,7 +64,7 @@ async function frames(subscription: Subscription, count: number): Promise<string
 describe('REST face: the events store (§8.1)', { skip: NEEDS_REST }, () => {
   it('POST /send/event with Store: true stores the event; the answer is a Result', async () => {
     const channel = uniqueChannel('rest-store-send');
-    const generated = await post(`${broker.rest}/send/event`, {
+    const generated = await post(`${env.broker.rest}/send/event`, {
       ClientID: 'rest-sender',
       Channel: channel,
       Metadata: 'm0',
@@ -87,7 +74,7 @@ describe('REST face: the events store (§8.1)', { skip: NEEDS_REST }, () => {
     const { data } = generated.json as Envelope<{ EventID: string; Sent: boolean }>;
     assert.match(data.EventID, /^[0-9A-Za-z]{22}$/);
     assert.equal(data.Sent, true);
-    const kept = await post(`${broker.rest}/send/event`, {
+    const kept = await post(`${env.broker.rest}/send/event`, {
       EventID: 'rest-store-id',
       ClientID: 'rest-sender',
       Channel: channel,
@@ -95,7 +82,7 @@ describe('REST face: the events store (§8.1)', { skip: NEEDS_REST }, () => {
       Store: true,
     });
     assert.deepEqual((kept.json as Envelope).data, { EventID: 'rest-store-id', Sent: true });
-    const refused = await post(`${broker.rest}/send/event`, {
+    const refused = await post(`${env.broker.rest}/send/event`, {
       ClientID: 'rest-sender',
       Channel: `${channel}.*`,
       Metadata: 'x',
@@ -103,7 +90,7 @@ describe('REST face: the events store (§8.1)', { skip: NEEDS_REST }, () => {
     });
     assert.equal(refused.status, 400);
     assert.equal((refused.json as Envelope).message, E.wildcardChannel);
-    const reader = subscribeStore(grpc, {
+    const reader = subscribeStore(env.grpc, {
       ClientID: uniqueClientId('rest-store-reader'),
       Channel: channel,
       EventsStoreTypeData: EventsStoreType.StartFromFirst,
@@ -118,7 +105,7 @@ describe('REST face: the events store (§8.1)', { skip: NEEDS_REST }, () => {
 
   it('the events_store WebSocket pushes EventReceive JSON with exact int64 Sequence and Timestamp', async () => {
     const channel = uniqueChannel('rest-store-ws');
-    await grpc.sendEvent({
+    await env.grpc.sendEvent({
       ClientID: 'grpc-sender',
       Channel: channel,
       Metadata: 'm0',
@@ -126,8 +113,8 @@ describe('REST face: the events store (§8.1)', { skip: NEEDS_REST }, () => {
       Tags: { t: 'v' },
       Store: true,
     });
-    const subscription = await Subscription.open(broker.ws, 'events', storeQuery({ channel }));
-    await publishStore(grpc, channel, 1, 1);
+    const subscription = await Subscription.open(env.broker.ws, 'events', storeQuery({ channel }));
+    await publishStore(env.grpc, channel, 1, 1);
     const [first, second] = await frames(subscription, 2);
     const firstJson = JSON.parse(first) as Record<string, unknown>;
     assert.deepEqual(Object.keys(firstJson), [
@@ -146,7 +133,7 @@ describe('REST face: the events store (§8.1)', { skip: NEEDS_REST }, () => {
     // Nanoseconds as a plain JSON number: read the digits from the text, not through a double.
     const stamp = /"Timestamp":(\d+)/.exec(first)?.[1] ?? '';
     assert.match(stamp, /^[1-9][0-9]{18}$/);
-    const reader = subscribeStore(grpc, {
+    const reader = subscribeStore(env.grpc, {
       ClientID: uniqueClientId('rest-store-ws-grpc'),
       Channel: channel,
       EventsStoreTypeData: EventsStoreType.StartFromFirst,
@@ -161,7 +148,7 @@ describe('REST face: the events store (§8.1)', { skip: NEEDS_REST }, () => {
   it('checks the subscription before the upgrade, with the gRPC order and texts', async () => {
     const channel = uniqueChannel('rest-store-check');
     const clientId = uniqueClientId('rest-store-taken');
-    const live = subscribeStore(grpc, {
+    const live = subscribeStore(env.grpc, {
       ClientID: clientId,
       Channel: channel,
       EventsStoreTypeData: EventsStoreType.StartNewOnly,
@@ -189,14 +176,14 @@ describe('REST face: the events store (§8.1)', { skip: NEEDS_REST }, () => {
   it('a WebSocket subscriber holds its ClientID against gRPC, and is durable like one', async () => {
     const channel = uniqueChannel('rest-store-durable');
     const clientId = uniqueClientId('rest-store-durable');
-    await publishStore(grpc, channel, 2);
+    await publishStore(env.grpc, channel, 2);
     const subscription = await Subscription.open(
-      broker.ws,
+      env.broker.ws,
       'events',
       storeQuery({ client_id: clientId, channel }),
     );
     assert.equal((await frames(subscription, 2)).length, 2);
-    const refused = subscribeStore(grpc, {
+    const refused = subscribeStore(env.grpc, {
       ClientID: clientId,
       Channel: channel,
       EventsStoreTypeData: EventsStoreType.StartFromFirst,
@@ -205,9 +192,9 @@ describe('REST face: the events store (§8.1)', { skip: NEEDS_REST }, () => {
     subscription.close();
     await subscription.closed;
     await delay(SUBSCRIBE_SETTLE_MS);
-    await publishStore(grpc, channel, 1, 2);
+    await publishStore(env.grpc, channel, 1, 2);
     const resumed = await receiveOnce(
-      grpc,
+      env.grpc,
       { ClientID: clientId, Channel: channel, EventsStoreTypeData: EventsStoreType.StartFromFirst },
       1,
     );
@@ -216,18 +203,18 @@ describe('REST face: the events store (§8.1)', { skip: NEEDS_REST }, () => {
 
   it('GET /send/stream answers every Event frame, plain or store; unreadable frames get nothing', async () => {
     const channel = uniqueChannel('rest-send-stream');
-    const store = subscribeStore(grpc, {
+    const store = subscribeStore(env.grpc, {
       ClientID: uniqueClientId('rest-send-stream'),
       Channel: channel,
       EventsStoreTypeData: EventsStoreType.StartNewOnly,
     });
-    const plain = grpc.subscribeToEvents({
+    const plain = env.grpc.subscribeToEvents({
       SubscribeTypeData: SubscribeType.Events,
       ClientID: 'rest-send-stream-plain',
       Channel: channel,
     });
     await delay(SUBSCRIBE_SETTLE_MS);
-    const ws = new WebSocket(`${broker.ws}/send/stream`);
+    const ws = new WebSocket(`${env.broker.ws}/send/stream`);
     const answers: string[] = [];
     ws.on('message', (data) => answers.push(String(data)));
     await new Promise((resolve, reject) => {
@@ -278,7 +265,7 @@ describe('REST face: the events store (§8.1)', { skip: NEEDS_REST }, () => {
   });
 
   it('GET /send/stream without a WebSocket handshake is refused like the subscriptions', async () => {
-    const res = await get(`${broker.rest}/send/stream`);
+    const res = await get(`${env.broker.rest}/send/stream`);
     assert.equal(res.status, 400);
     assert.match(res.text, /^Bad Request\n/);
     assert.match(res.text, /not using the websocket protocol/);

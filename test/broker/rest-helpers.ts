@@ -1,8 +1,10 @@
 // Shared by the REST face tests: a broker with its REST and API faces (in-process, or a real
 // server's when KUBEMQ_ADDRESS and KUBEMQ_REST_ADDRESS are set), HTTP and WebSocket helpers.
+import { after, before } from 'node:test';
 import { WebSocket } from 'ws';
 import { KubeMQTestBroker } from '../../lib/testing';
 import { EXTERNAL_ADDRESS } from '../support/broker';
+import { RawKubeMQClient } from '../support/raw-kubemq-client';
 
 export const EXTERNAL_REST = process.env.KUBEMQ_REST_ADDRESS?.trim() || undefined;
 export const EXTERNAL_API = process.env.KUBEMQ_API_ADDRESS?.trim() || undefined;
@@ -54,6 +56,25 @@ export async function startRestBroker(): Promise<RestBroker> {
     broker,
     stop: () => broker.stop(),
   };
+}
+
+/**
+ * A broker with its faces and a raw gRPC client of it, for the tests of a
+ * file: started before them (unless NEEDS_REST skips them), closed after.
+ * Read the fields inside the tests.
+ */
+export function useRestBroker(): { readonly broker: RestBroker; readonly grpc: RawKubeMQClient } {
+  const env = {} as { broker: RestBroker; grpc: RawKubeMQClient };
+  before(async () => {
+    if (NEEDS_REST) return;
+    env.broker = await startRestBroker();
+    env.grpc = new RawKubeMQClient(env.broker.grpc);
+  });
+  after(async () => {
+    env.grpc?.close();
+    await env.broker?.stop();
+  });
+  return env;
 }
 
 export interface HttpResult {

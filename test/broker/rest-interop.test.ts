@@ -2,41 +2,28 @@
 // on one face reach subscribers on the other, with the shapes of §8.1 (PascalCase, omitempty,
 // base64 bodies, numeric enums and int64). Against a real server: KUBEMQ_REST_ADDRESS.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { RequestType, SubscribeType } from '../../lib/kubemq/messages';
 import { uniqueChannel } from '../support/broker';
-import { delay, RawKubeMQClient, SUBSCRIBE_SETTLE_MS } from '../support/raw-kubemq-client';
+import { delay, SUBSCRIBE_SETTLE_MS } from '../support/raw-kubemq-client';
 import {
   b64,
   NEEDS_REST,
   post,
-  startRestBroker,
   Subscription,
   unb64,
   type Envelope,
-  type RestBroker,
+  useRestBroker,
 } from './rest-helpers';
 
-let broker: RestBroker;
-let grpc: RawKubeMQClient;
+const env = useRestBroker();
 
-before(async () => {
-  if (NEEDS_REST) return;
-  broker = await startRestBroker();
-  grpc = new RawKubeMQClient(broker.grpc);
-});
-
-after(async () => {
-  grpc?.close();
-  await broker?.stop();
-});
-
-const settle = (): Promise<void> => delay(broker.external ? SUBSCRIBE_SETTLE_MS : 20);
+const settle = (): Promise<void> => delay(env.broker.external ? SUBSCRIBE_SETTLE_MS : 20);
 
 describe('REST sender, gRPC responder', { skip: NEEDS_REST }, () => {
   it('a command over POST /send/request reaches a gRPC subscriber; the answer has no Body or Metadata', async () => {
     const channel = uniqueChannel('rest-to-grpc-cmd');
-    const responder = grpc.serveRequests(
+    const responder = env.grpc.serveRequests(
       { SubscribeTypeData: SubscribeType.Commands, ClientID: 'grpc-responder', Channel: channel },
       () => ({
         ClientID: 'grpc-responder',
@@ -47,7 +34,7 @@ describe('REST sender, gRPC responder', { skip: NEEDS_REST }, () => {
       }),
     );
     await settle();
-    const res = await post(`${broker.rest}/send/request`, {
+    const res = await post(`${env.broker.rest}/send/request`, {
       RequestID: 'rest-cmd-1',
       RequestTypeData: 1,
       ClientID: 'rest-sender',
@@ -76,7 +63,7 @@ describe('REST sender, gRPC responder', { skip: NEEDS_REST }, () => {
 
   it('a query answer keeps Body (base64) and Metadata; Executed:false and Error pass through', async () => {
     const channel = uniqueChannel('rest-to-grpc-query');
-    const responder = grpc.serveRequests(
+    const responder = env.grpc.serveRequests(
       { SubscribeTypeData: SubscribeType.Queries, ClientID: 'grpc-responder', Channel: channel },
       (request) =>
         Buffer.from(request.Body).toString() === 'fail'
@@ -88,7 +75,7 @@ describe('REST sender, gRPC responder', { skip: NEEDS_REST }, () => {
             },
     );
     await settle();
-    const ok = await post(`${broker.rest}/send/request`, {
+    const ok = await post(`${env.broker.rest}/send/request`, {
       RequestTypeData: 2,
       ClientID: 'rest-sender',
       Channel: channel,
@@ -101,7 +88,7 @@ describe('REST sender, gRPC responder', { skip: NEEDS_REST }, () => {
     assert.equal(unb64(String(answer.Body)), 'echo: world');
     assert.match(String(answer.RequestID), /^[0-9A-Za-z]{22}$/, 'generated RequestID');
 
-    const failed = await post(`${broker.rest}/send/request`, {
+    const failed = await post(`${env.broker.rest}/send/request`, {
       RequestTypeData: 2,
       ClientID: 'rest-sender',
       Channel: channel,
@@ -119,13 +106,13 @@ describe('REST sender, gRPC responder', { skip: NEEDS_REST }, () => {
 describe('gRPC sender, WebSocket responder', { skip: NEEDS_REST }, () => {
   it('GET /subscribe/requests pushes each request as Request JSON; POST /send/response answers it', async () => {
     const channel = uniqueChannel('grpc-to-ws');
-    const subscription = await Subscription.open(broker.ws, 'requests', {
+    const subscription = await Subscription.open(env.broker.ws, 'requests', {
       client_id: 'ws-responder',
       channel,
       subscribe_type: 'queries',
     });
     await settle();
-    const sent = grpc.sendRequest({
+    const sent = env.grpc.sendRequest({
       RequestTypeData: RequestType.Query,
       ClientID: 'grpc-sender',
       Channel: channel,
@@ -151,7 +138,7 @@ describe('gRPC sender, WebSocket responder', { skip: NEEDS_REST }, () => {
 
     // An int64 beyond 2^53 written as a JSON number keeps every digit.
     const answer = await post(
-      `${broker.rest}/send/response`,
+      `${env.broker.rest}/send/response`,
       `{"ClientID":"ws-responder","RequestID":${JSON.stringify(request.RequestID)},` +
         `"ReplyChannel":${JSON.stringify(request.ReplyChannel)},"Executed":true,` +
         `"Body":"${b64('answer')}","Timestamp":1700000000000000123}`,
@@ -168,11 +155,11 @@ describe('gRPC sender, WebSocket responder', { skip: NEEDS_REST }, () => {
   it('WebSocket subscribers with a group share the requests; a closed socket stops getting them', async () => {
     const channel = uniqueChannel('ws-group');
     const params = { client_id: 'ws', channel, subscribe_type: 'commands', group: 'g' };
-    const first = await Subscription.open(broker.ws, 'requests', params);
-    const second = await Subscription.open(broker.ws, 'requests', params);
+    const first = await Subscription.open(env.broker.ws, 'requests', params);
+    const second = await Subscription.open(env.broker.ws, 'requests', params);
     await settle();
     const timeouts = [1, 2, 3, 4].map(() =>
-      grpc
+      env.grpc
         .sendRequest({
           RequestTypeData: 1,
           ClientID: 'g',
@@ -188,7 +175,7 @@ describe('gRPC sender, WebSocket responder', { skip: NEEDS_REST }, () => {
     second.close();
     await Promise.all([first.closed, second.closed]);
     await delay(50);
-    const unanswered = await grpc
+    const unanswered = await env.grpc
       .sendRequest({
         RequestTypeData: 1,
         ClientID: 'g',
@@ -205,18 +192,18 @@ describe('gRPC sender, WebSocket responder', { skip: NEEDS_REST }, () => {
 describe('events across faces', { skip: NEEDS_REST }, () => {
   it('POST /send/event reaches a gRPC events subscriber; a gRPC event reaches GET /subscribe/events', async () => {
     const channel = uniqueChannel('rest-events');
-    const grpcListener = grpc.subscribeToEvents({
+    const grpcListener = env.grpc.subscribeToEvents({
       SubscribeTypeData: SubscribeType.Events,
       ClientID: 'grpc-listener',
       Channel: channel,
     });
-    const wsListener = await Subscription.open(broker.ws, 'events', {
+    const wsListener = await Subscription.open(env.broker.ws, 'events', {
       client_id: 'ws-listener',
       channel,
       subscribe_type: 'events',
     });
     await settle();
-    const sent = await post(`${broker.rest}/send/event`, {
+    const sent = await post(`${env.broker.rest}/send/event`, {
       EventID: 'ev-1',
       ClientID: 'rest-sender',
       Channel: channel,
@@ -226,7 +213,7 @@ describe('events across faces', { skip: NEEDS_REST }, () => {
     const received = await grpcListener.nth(0);
     assert.equal(Buffer.from(received.Body).toString(), 'from rest');
 
-    await grpc.sendEvent({ ClientID: 'grpc-sender', Channel: channel, Metadata: 'grpc' });
+    await env.grpc.sendEvent({ ClientID: 'grpc-sender', Channel: channel, Metadata: 'grpc' });
     const frames = [await wsListener.frame(0), await wsListener.frame(1)];
     assert.deepEqual(frames[0], { EventID: 'ev-1', Channel: channel, Body: b64('from rest') });
     assert.equal(frames[1].Metadata, 'grpc');

@@ -13,12 +13,11 @@ import {
   KubeMQError,
   ServerKubeMQ,
   subscriberClientId,
-  type ClientKubeMQ,
   type KubeMQHandlerExtras,
 } from '../../lib';
 import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
 import { HandledLog } from '../support/events-store';
-import { connectedClient, delay, moduleWith, startMicroservice } from '../support/nest';
+import { delay, moduleWith, startMicroservice, useBrokerWithClient } from '../support/nest';
 
 /** A module whose only handler is `@EventPattern(channel, extras)`. */
 function oneHandler(channel: string, extras: Record<string, unknown>): Type<unknown> {
@@ -141,8 +140,7 @@ describe('events-store handler options: listen() refuses what cannot work, namin
 });
 
 describe('events-store subscriptions: one stable ClientID each', () => {
-  let broker: TestBrokerHandle;
-  let client: ClientKubeMQ;
+  const env = useBrokerWithClient();
   const log = new HandledLog();
   const a = uniqueChannel('es-id-a');
   const b = uniqueChannel('es-id-b');
@@ -161,16 +159,6 @@ describe('events-store subscriptions: one stable ClientID each', () => {
     }
   }
 
-  before(async () => {
-    broker = await startTestBroker();
-    client = await connectedClient({ address: broker.address });
-  });
-
-  after(async () => {
-    client?.close();
-    await broker?.stop();
-  });
-
   it('derives a valid ClientID per channel and group, the same at every start', () => {
     const idA = subscriberClientId(serverClientId, a, '');
     const idB = subscriberClientId(serverClientId, b, 'workers');
@@ -186,12 +174,12 @@ describe('events-store subscriptions: one stable ClientID each', () => {
 
   it('two events-store handlers in one app each hold their own subscription', async () => {
     const { app } = await startMicroservice(moduleWith({ controllers: [TwoHandlers] }), {
-      address: broker.address,
+      address: env.broker.address,
       clientId: serverClientId,
     });
     try {
-      await lastValueFrom(client.storeEvent(a, 'to a'));
-      await lastValueFrom(client.storeEvent(b, 'to b'));
+      await lastValueFrom(env.client.storeEvent(a, 'to a'));
+      await lastValueFrom(env.client.storeEvent(b, 'to b'));
       await log.waitFor(a, 1);
       await log.waitFor(b, 1);
       assert.deepEqual(
@@ -204,7 +192,7 @@ describe('events-store subscriptions: one stable ClientID each', () => {
       );
       // KubeMQ allows one live subscription per ClientID: the app holds idA.
       const refusal = await subscribeOnce(
-        broker.address,
+        env.broker.address,
         subscriberClientId(serverClientId, a, ''),
         a,
       );

@@ -1,31 +1,19 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { firstValueFrom } from 'rxjs';
 import {
   KubeMQError,
   KubeMQQueueBatchError,
   KubeMQRecordBuilder,
-  type ClientKubeMQ,
   type KubeMQQueueSendResult,
 } from '../../lib';
-import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
-import { connectedClient, errorOf } from '../support/nest';
+import { uniqueChannel } from '../support/broker';
+import { errorOf, useBrokerWithClient } from '../support/nest';
 import { peekAll } from '../support/queues';
 
 describe('queues: the client sends, receives and peeks', () => {
-  let broker: TestBrokerHandle;
-  let client: ClientKubeMQ;
-
-  before(async () => {
-    broker = await startTestBroker();
-    client = await connectedClient({ address: broker.address, clientId: 'queue-client' });
-  });
-
-  after(async () => {
-    client?.close();
-    await broker?.stop();
-  });
+  const env = useBrokerWithClient({ clientId: 'queue-client' });
 
   it("emit() of a 'queue' record sends it and emits KubeMQ's result", async () => {
     const jobs = uniqueChannel('client-emit');
@@ -36,7 +24,7 @@ describe('queues: the client sends, receives and peeks', () => {
       .setTags({ tenant: 'acme' })
       .setPolicy({ expirationSeconds: 600, maxReceiveCount: 3, maxReceiveQueue: `${jobs}-dlq` })
       .build();
-    const result = await firstValueFrom<KubeMQQueueSendResult>(client.emit(jobs, record));
+    const result = await firstValueFrom<KubeMQQueueSendResult>(env.client.emit(jobs, record));
     assert.equal(typeof result.messageId, 'string');
     assert.ok(result.messageId.length > 0);
     assert.equal(result.channel, jobs);
@@ -47,7 +35,7 @@ describe('queues: the client sends, receives and peeks', () => {
     assert.ok(Math.abs(lifetime - 600_000) < 2000, `expires ${lifetime} ms after sending`);
     assert.equal(result.delayedTo, undefined);
 
-    const [message] = await firstValueFrom(client.receiveFromQueue(jobs, { waitSeconds: 2 }));
+    const [message] = await firstValueFrom(env.client.receiveFromQueue(jobs, { waitSeconds: 2 }));
     assert.equal(message.id, result.messageId);
     assert.deepEqual(message.data, { invoice: 7 });
     assert.equal(message.metadata, 'billing');
@@ -67,57 +55,61 @@ describe('queues: the client sends, receives and peeks', () => {
     ];
     for (const [policy, text] of cases) {
       const record = new KubeMQRecordBuilder('x').setType('queue').setPolicy(policy).build();
-      const error = await errorOf(client.emit(jobs, record));
+      const error = await errorOf(env.client.emit(jobs, record));
       assert.ok(error instanceof KubeMQError);
       assert.match(error.message, new RegExp(`"${jobs}"`));
       assert.match(error.message, text);
     }
-    const helper = await errorOf(client.sendToQueue(jobs, 'x', { policy: { delaySeconds: -5 } }));
+    const helper = await errorOf(
+      env.client.sendToQueue(jobs, 'x', { policy: { delaySeconds: -5 } }),
+    );
     assert.match(
       (helper as Error).message,
       new RegExp(`refused the queue message to "${jobs}": Error 135`),
     );
-    assert.deepEqual(await peekAll(client, jobs), [], 'nothing was queued');
+    assert.deepEqual(await peekAll(env.client, jobs), [], 'nothing was queued');
   });
 
   it('refuses before sending what KubeMQ would refuse anyway, naming the queue', async () => {
     const empty = await errorOf(
-      client.emit('jobs-empty', new KubeMQRecordBuilder('').setType('queue').build()),
+      env.client.emit('jobs-empty', new KubeMQRecordBuilder('').setType('queue').build()),
     );
     assert.match(
       (empty as Error).message,
       /"jobs-empty": Error 110: invalid message, cannot be empty/,
     );
-    const name = await errorOf(client.sendToQueue('jobs.>', 'x'));
+    const name = await errorOf(env.client.sendToQueue('jobs.>', 'x'));
     assert.match((name as Error).message, /"jobs\.>": Error 120: invalid queue name value/);
     const policy = await errorOf(
-      client.sendToQueue('jobs-p', 'x', { policy: { delaySeconds: 1.5 } }),
+      env.client.sendToQueue('jobs-p', 'x', { policy: { delaySeconds: 1.5 } }),
     );
     assert.match(
       (policy as Error).message,
       /"jobs-p": delaySeconds must be a whole number, got 1.5/,
     );
     const dlq = await errorOf(
-      client.sendToQueue('jobs-p', 'x', { policy: { maxReceiveQueue: 'dead letters' } }),
+      env.client.sendToQueue('jobs-p', 'x', { policy: { maxReceiveQueue: 'dead letters' } }),
     );
     assert.match((dlq as Error).message, /maxReceiveQueue "dead letters": Error 120/);
-    const notAName = await errorOf(client.sendToQueue(42 as unknown as string, 'x'));
+    const notAName = await errorOf(env.client.sendToQueue(42 as unknown as string, 'x'));
     assert.match((notAName as Error).message, /"?42"?: Error 120/);
-    const notAList = await errorOf(client.sendQueueBatch('jobs-p', 'abc' as unknown as string[]));
+    const notAList = await errorOf(
+      env.client.sendQueueBatch('jobs-p', 'abc' as unknown as string[]),
+    );
     assert.match((notAList as Error).message, /"jobs-p": it needs at least one message/);
     const noOptions = await errorOf(
-      client.receiveFromQueue('jobs p', null as unknown as { maxMessages: number }),
+      env.client.receiveFromQueue('jobs p', null as unknown as { maxMessages: number }),
     );
     assert.match((noOptions as Error).message, /"jobs p": Error 120/);
     const command = await errorOf(
-      client.send('cmd', new KubeMQRecordBuilder('x').setPolicy({ delaySeconds: 1 }).build()),
+      env.client.send('cmd', new KubeMQRecordBuilder('x').setPolicy({ delaySeconds: 1 }).build()),
     );
     assert.match((command as Error).message, /setPolicy\(\) applies to queue messages/);
   });
 
   it('sendQueueBatch() checks every result: the refused ones are listed, the others were sent', async () => {
     const jobs = uniqueChannel('client-batch');
-    const ok = await firstValueFrom(client.sendQueueBatch(jobs, ['a', 'b', { c: 3 }]));
+    const ok = await firstValueFrom(env.client.sendQueueBatch(jobs, ['a', 'b', { c: 3 }]));
     assert.equal(ok.length, 3);
     assert.equal(new Set(ok.map((r) => r.messageId)).size, 3);
 
@@ -126,7 +118,7 @@ describe('queues: the client sends, receives and peeks', () => {
       new KubeMQRecordBuilder('e').setPolicy({ delaySeconds: -1 }).build(),
       new KubeMQRecordBuilder('f').setMetadata('with metadata').build(),
     ];
-    const error = await errorOf(client.sendQueueBatch(jobs, mixed));
+    const error = await errorOf(env.client.sendQueueBatch(jobs, mixed));
     assert.ok(error instanceof KubeMQQueueBatchError);
     assert.equal(error.channel, jobs);
     assert.deepEqual(
@@ -138,7 +130,7 @@ describe('queues: the client sends, receives and peeks', () => {
     assert.match(error.message, new RegExp(`refused 1 of 3 queue message\\(s\\) to "${jobs}"`));
 
     const received = await firstValueFrom(
-      client.receiveFromQueue(jobs, { maxMessages: 10, waitSeconds: 1 }),
+      env.client.receiveFromQueue(jobs, { maxMessages: 10, waitSeconds: 1 }),
     );
     assert.deepEqual(
       received.map((m) => m.data),
@@ -146,37 +138,39 @@ describe('queues: the client sends, receives and peeks', () => {
     );
     assert.equal(received[4].metadata, 'with metadata');
 
-    const none = await errorOf(client.sendQueueBatch(jobs, []));
+    const none = await errorOf(env.client.sendQueueBatch(jobs, []));
     assert.match((none as Error).message, /needs at least one message/);
   });
 
   it('receiveFromQueue() takes messages, peekQueue() leaves them', async () => {
     const jobs = uniqueChannel('client-pull');
-    await firstValueFrom(client.sendQueueBatch(jobs, [1, 2, 3]));
-    const peeked = await firstValueFrom(client.peekQueue<number>(jobs, { maxMessages: 5 }));
+    await firstValueFrom(env.client.sendQueueBatch(jobs, [1, 2, 3]));
+    const peeked = await firstValueFrom(env.client.peekQueue<number>(jobs, { maxMessages: 5 }));
     assert.deepEqual(
       peeked.map((m) => m.data),
       [1, 2, 3],
     );
-    const taken = await firstValueFrom(client.receiveFromQueue<number>(jobs, { maxMessages: 2 }));
+    const taken = await firstValueFrom(
+      env.client.receiveFromQueue<number>(jobs, { maxMessages: 2 }),
+    );
     assert.deepEqual(
       taken.map((m) => m.data),
       [1, 2],
     );
-    const rest = await peekAll(client, jobs);
+    const rest = await peekAll(env.client, jobs);
     assert.deepEqual(
       rest.map((m) => m.data),
       [3],
     );
     const started = Date.now();
     const last = await firstValueFrom(
-      client.receiveFromQueue(jobs, { maxMessages: 5, waitSeconds: 1 }),
+      env.client.receiveFromQueue(jobs, { maxMessages: 5, waitSeconds: 1 }),
     );
     assert.equal(last.length, 1);
     assert.ok(Date.now() - started >= 900, 'waited for more up to the wait');
-    assert.deepEqual(await firstValueFrom(client.receiveFromQueue(jobs)), []);
+    assert.deepEqual(await firstValueFrom(env.client.receiveFromQueue(jobs)), []);
 
-    const refused = await errorOf(client.receiveFromQueue(jobs, { maxMessages: 0 }));
+    const refused = await errorOf(env.client.receiveFromQueue(jobs, { maxMessages: 0 }));
     assert.match(
       (refused as Error).message,
       new RegExp(`refused to receive from the queue "${jobs}": Error 122: max messages`),

@@ -1,27 +1,16 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Controller, type Type } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { firstValueFrom } from 'rxjs';
-import { type ClientKubeMQ, type KubeMQContext, QueuePattern } from '../../lib';
-import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
-import { connectedClient, delay, moduleWith, startMicroservice } from '../support/nest';
+import { type KubeMQContext, QueuePattern } from '../../lib';
+import { uniqueChannel } from '../support/broker';
+import { delay, startControllers, startMicroservice, useBrokerWithClient } from '../support/nest';
 import { peekAll, waitFor } from '../support/queues';
 
 describe('queues: competing consumers and concurrency', () => {
-  let broker: TestBrokerHandle;
-  let client: ClientKubeMQ;
-
-  before(async () => {
-    broker = await startTestBroker();
-    client = await connectedClient({ address: broker.address });
-  });
-
-  after(async () => {
-    client?.close();
-    await broker?.stop();
-  });
+  const env = useBrokerWithClient();
 
   it('two apps on the same queue handle 200 messages exactly once between them', async () => {
     const jobs = uniqueChannel('jobs-compete');
@@ -38,15 +27,11 @@ describe('queues: competing consumers and concurrency', () => {
       }
       return Worker;
     };
-    const one = await startMicroservice(moduleWith({ controllers: [consumerOf('one')] }), {
-      address: broker.address,
-    });
-    const two = await startMicroservice(moduleWith({ controllers: [consumerOf('two')] }), {
-      address: broker.address,
-    });
+    const one = await startControllers(env.broker.address, consumerOf('one'));
+    const two = await startControllers(env.broker.address, consumerOf('two'));
     const numbers = Array.from({ length: 200 }, (_, i) => i);
     try {
-      const results = await firstValueFrom(client.sendQueueBatch(jobs, numbers));
+      const results = await firstValueFrom(env.client.sendQueueBatch(jobs, numbers));
       assert.equal(results.length, 200);
       await waitFor('200 messages handled', () => handled.size === 200, 30_000);
       await delay(500);
@@ -61,7 +46,7 @@ describe('queues: competing consumers and concurrency', () => {
     );
     const byApp = (app: string) => [...handled.values()].filter(([a]) => a === app).length;
     assert.ok(byApp('one') > 0 && byApp('two') > 0, `one: ${byApp('one')}, two: ${byApp('two')}`);
-    assert.deepEqual(await peekAll(client, jobs), []);
+    assert.deepEqual(await peekAll(env.client, jobs), []);
   });
 
   it('a handler slower than visibilitySeconds keeps its message: no competing app gets it', async () => {
@@ -78,23 +63,19 @@ describe('queues: competing consumers and concurrency', () => {
       }
       return Worker;
     };
-    const slow = await startMicroservice(moduleWith({ controllers: [consumerOf('slow', 3500)] }), {
-      address: broker.address,
-    });
+    const slow = await startControllers(env.broker.address, consumerOf('slow', 3500));
     let other: Awaited<ReturnType<typeof startMicroservice>> | undefined;
     try {
-      await firstValueFrom(client.sendToQueue(jobs, 'long job'));
+      await firstValueFrom(env.client.sendToQueue(jobs, 'long job'));
       await waitFor('the slow handler', () => handled.length === 1);
-      other = await startMicroservice(moduleWith({ controllers: [consumerOf('other', 0)] }), {
-        address: broker.address,
-      });
+      other = await startControllers(env.broker.address, consumerOf('other', 0));
       // Three and a half visibility periods: without extensions the broker would have handed it on.
       await delay(4500);
       assert.deepEqual(handled, ['slow']);
     } finally {
       await Promise.all([slow.app.close(), other?.app.close()]);
     }
-    assert.deepEqual(await peekAll(client, jobs), [], 'acked by the slow handler');
+    assert.deepEqual(await peekAll(env.client, jobs), [], 'acked by the slow handler');
   });
 
   it('concurrency 4 runs four handlers at once, and never five', async () => {
@@ -114,12 +95,10 @@ describe('queues: competing consumers and concurrency', () => {
         done += 1;
       }
     }
-    const { app } = await startMicroservice(moduleWith({ controllers: [Worker] }), {
-      address: broker.address,
-    });
+    const { app } = await startControllers(env.broker.address, Worker);
     try {
       await firstValueFrom(
-        client.sendQueueBatch(
+        env.client.sendQueueBatch(
           jobs,
           Array.from({ length: 12 }, (_, i) => i),
         ),
@@ -155,12 +134,10 @@ describe('queues: competing consumers and concurrency', () => {
         running -= 1;
       }
     }
-    const { app } = await startMicroservice(moduleWith({ controllers: [Worker] }), {
-      address: broker.address,
-    });
+    const { app } = await startControllers(env.broker.address, Worker);
     const numbers = Array.from({ length: 30 }, (_, i) => i);
     try {
-      await firstValueFrom(client.sendQueueBatch(jobs, numbers));
+      await firstValueFrom(env.client.sendQueueBatch(jobs, numbers));
       await waitFor('30 messages handled', () => order.length === 30, 30_000);
     } finally {
       await app.close();

@@ -1,19 +1,19 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Controller } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { firstValueFrom, timer, map } from 'rxjs';
+import { KubeMQError, KubeMQRecordBuilder, ServerKubeMQ, type KubeMQContext } from '../../lib';
+import { uniqueChannel } from '../support/broker';
 import {
-  KubeMQError,
-  KubeMQRecordBuilder,
-  ServerKubeMQ,
-  type ClientKubeMQ,
-  type KubeMQContext,
-} from '../../lib';
-import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
-import { connectedClient, delay, moduleWith, startMicroservice } from '../support/nest';
+  delay,
+  moduleWith,
+  startControllers,
+  useBrokerWithClient,
+  whileServing,
+} from '../support/nest';
 import { CapturingLogger, peekAll, waitFor } from '../support/queues';
 
 interface Seen {
@@ -23,19 +23,13 @@ interface Seen {
   at: number;
 }
 
+/** What a handler saw of one delivery, and when. */
+function seenOf(data: unknown, ctx: KubeMQContext): Seen {
+  return { data, receiveCount: ctx.getReceiveCount(), ctx, at: Date.now() };
+}
+
 describe('queues: a message is acked only when its handler succeeded', () => {
-  let broker: TestBrokerHandle;
-  let client: ClientKubeMQ;
-
-  before(async () => {
-    broker = await startTestBroker();
-    client = await connectedClient({ address: broker.address, clientId: 'queue-sender' });
-  });
-
-  after(async () => {
-    client?.close();
-    await broker?.stop();
-  });
+  const env = useBrokerWithClient({ clientId: 'queue-sender' });
 
   it('acks a message whose handler succeeded: the queue is empty afterwards', async () => {
     const jobs = uniqueChannel('jobs');
@@ -45,14 +39,12 @@ describe('queues: a message is acked only when its handler succeeded', () => {
       @EventPattern<string>(jobs, { type: 'queue' })
       async handle(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
         await delay(20);
-        seen.push({ data, receiveCount: ctx.getReceiveCount(), ctx, at: Date.now() });
+        seen.push(seenOf(data, ctx));
       }
     }
-    const { app } = await startMicroservice(moduleWith({ controllers: [Jobs] }), {
-      address: broker.address,
-    });
+    const { app } = await startControllers(env.broker.address, Jobs);
     const sent = await firstValueFrom(
-      client.sendToQueue(
+      env.client.sendToQueue(
         jobs,
         { amount: 42 },
         {
@@ -64,7 +56,7 @@ describe('queues: a message is acked only when its handler succeeded', () => {
     await waitFor('the handler', () => seen.length === 1);
     // Closing hands back whatever is unsettled: an empty queue afterwards means it was acked.
     await app.close();
-    assert.deepEqual(await peekAll(client, jobs), []);
+    assert.deepEqual(await peekAll(env.client, jobs), []);
 
     const [{ data, ctx }] = seen;
     assert.deepEqual(data, { amount: 42 });
@@ -91,7 +83,7 @@ describe('queues: a message is acked only when its handler succeeded', () => {
     class Jobs {
       @EventPattern<string>(jobs, { type: 'queue' })
       handle(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
-        seen.push({ data, receiveCount: ctx.getReceiveCount(), ctx, at: Date.now() });
+        seen.push(seenOf(data, ctx));
         return timer(30).pipe(
           map(() => {
             if (ctx.getReceiveCount() === 1) throw new Error('first try fails');
@@ -100,20 +92,15 @@ describe('queues: a message is acked only when its handler succeeded', () => {
         );
       }
     }
-    const { app } = await startMicroservice(moduleWith({ controllers: [Jobs] }), {
-      address: broker.address,
-    });
-    try {
-      await firstValueFrom(client.sendToQueue(jobs, { n: 1 }));
+    await whileServing(env.broker.address, [Jobs], async () => {
+      await firstValueFrom(env.client.sendToQueue(jobs, { n: 1 }));
       await waitFor('the second delivery', () => seen.length === 2);
-    } finally {
-      await app.close();
-    }
+    });
     assert.deepEqual(
       seen.map((s) => s.receiveCount),
       [1, 2],
     );
-    assert.deepEqual(await peekAll(client, jobs), []);
+    assert.deepEqual(await peekAll(env.client, jobs), []);
   });
 
   it('a handler that throws on the first delivery gets the message again, with getReceiveCount() 2', async () => {
@@ -123,15 +110,12 @@ describe('queues: a message is acked only when its handler succeeded', () => {
     class Jobs {
       @EventPattern<string>(jobs, { type: 'queue' })
       handle(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
-        seen.push({ data, receiveCount: ctx.getReceiveCount(), ctx, at: Date.now() });
+        seen.push(seenOf(data, ctx));
         if (ctx.getReceiveCount() === 1) throw new Error('payment gateway timed out');
       }
     }
-    const { app } = await startMicroservice(moduleWith({ controllers: [Jobs] }), {
-      address: broker.address,
-    });
-    try {
-      const sent = await firstValueFrom(client.sendToQueue(jobs, { payment: 'p-1' }));
+    await whileServing(env.broker.address, [Jobs], async () => {
+      const sent = await firstValueFrom(env.client.sendToQueue(jobs, { payment: 'p-1' }));
       await waitFor('the second delivery', () => seen.length === 2);
       assert.deepEqual(
         seen.map((s) => [s.receiveCount, s.ctx.getRequestId()]),
@@ -145,10 +129,8 @@ describe('queues: a message is acked only when its handler succeeded', () => {
       assert.ok(seen[1].ctx.getSequence() > seen[0].ctx.getSequence());
       await delay(300);
       assert.equal(seen.length, 2, 'acked after the second delivery: no third');
-    } finally {
-      await app.close();
-    }
-    assert.deepEqual(await peekAll(client, jobs), []);
+    });
+    assert.deepEqual(await peekAll(env.client, jobs), []);
   });
 
   it('past maxReceiveCount a failing message goes to its dead-letter queue, re-routed from the original', async () => {
@@ -160,24 +142,21 @@ describe('queues: a message is acked only when its handler succeeded', () => {
     class Jobs {
       @EventPattern<string>(jobs, { type: 'queue' })
       handle(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
-        attempts.push({ data, receiveCount: ctx.getReceiveCount(), ctx, at: Date.now() });
+        attempts.push(seenOf(data, ctx));
         throw new Error('cannot ever process this');
       }
 
       @EventPattern<string>(dlq, { type: 'queue' })
       deadLetter(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
-        deadLetters.push({ data, receiveCount: ctx.getReceiveCount(), ctx, at: Date.now() });
+        deadLetters.push(seenOf(data, ctx));
       }
     }
-    const { app } = await startMicroservice(moduleWith({ controllers: [Jobs] }), {
-      address: broker.address,
-    });
-    try {
+    await whileServing(env.broker.address, [Jobs], async () => {
       const record = new KubeMQRecordBuilder({ payment: 'p-poison' })
         .setType('queue')
         .setPolicy({ maxReceiveCount: 2, maxReceiveQueue: dlq })
         .build();
-      const sent = await firstValueFrom(client.emit(jobs, record));
+      const sent = await firstValueFrom(env.client.emit(jobs, record));
       await waitFor('the dead letter', () => deadLetters.length === 1);
       await delay(300);
       assert.deepEqual(
@@ -191,11 +170,9 @@ describe('queues: a message is acked only when its handler succeeded', () => {
       assert.equal(dead.ctx.isReRouted(), true);
       assert.equal(dead.ctx.getReRoutedFrom(), jobs);
       assert.equal(deadLetters.length, 1);
-    } finally {
-      await app.close();
-    }
-    assert.deepEqual(await peekAll(client, jobs), []);
-    assert.deepEqual(await peekAll(client, dlq), []);
+    });
+    assert.deepEqual(await peekAll(env.client, jobs), []);
+    assert.deepEqual(await peekAll(env.client, dlq), []);
   });
 
   it('without a dead-letter queue, a message past maxReceiveCount is dropped', async () => {
@@ -209,18 +186,13 @@ describe('queues: a message is acked only when its handler succeeded', () => {
         throw new Error('always fails');
       }
     }
-    const { app } = await startMicroservice(moduleWith({ controllers: [Jobs] }), {
-      address: broker.address,
-    });
-    try {
-      await firstValueFrom(client.sendToQueue(jobs, 'x', { policy: { maxReceiveCount: 1 } }));
+    await whileServing(env.broker.address, [Jobs], async () => {
+      await firstValueFrom(env.client.sendToQueue(jobs, 'x', { policy: { maxReceiveCount: 1 } }));
       await waitFor('the only delivery', () => attempts.length === 1);
       await delay(500);
-    } finally {
-      await app.close();
-    }
+    });
     assert.deepEqual(attempts, [1]);
-    assert.deepEqual(await peekAll(client, jobs), []);
+    assert.deepEqual(await peekAll(env.client, jobs), []);
   });
 
   it('a message larger than maxMessageBytes comes back until its dead-letter queue takes it', async () => {
@@ -239,25 +211,23 @@ describe('queues: a message is acked only when its handler succeeded', () => {
     class DeadLetters {
       @EventPattern<string>(dlq, { type: 'queue' })
       handle(@Payload() data: unknown, @Ctx() ctx: KubeMQContext) {
-        deadLetters.push({ data, receiveCount: ctx.getReceiveCount(), ctx, at: Date.now() });
+        deadLetters.push(seenOf(data, ctx));
       }
     }
-    const { app: roomy } = await startMicroservice(moduleWith({ controllers: [DeadLetters] }), {
-      address: broker.address,
-    });
+    const { app: roomy } = await startControllers(env.broker.address, DeadLetters);
     // Nest's logger is global: the app whose lines are checked starts last.
     const logger = new CapturingLogger();
     const limited = await NestFactory.createMicroservice(moduleWith({ controllers: [Jobs] }), {
-      strategy: new ServerKubeMQ({ address: broker.address, maxMessageBytes: 2048 }),
+      strategy: new ServerKubeMQ({ address: env.broker.address, maxMessageBytes: 2048 }),
       logger,
     });
     await limited.listen();
     try {
       const big = 'x'.repeat(8192);
       await firstValueFrom(
-        client.sendToQueue(jobs, big, { policy: { maxReceiveCount: 2, maxReceiveQueue: dlq } }),
+        env.client.sendToQueue(jobs, big, { policy: { maxReceiveCount: 2, maxReceiveQueue: dlq } }),
       );
-      await firstValueFrom(client.sendToQueue(jobs, 'small'));
+      await firstValueFrom(env.client.sendToQueue(jobs, 'small'));
       await waitFor('the dead letter', () => deadLetters.length === 1, 20_000);
       assert.equal(deadLetters[0].data, big);
       assert.equal(deadLetters[0].ctx.getReRoutedFrom(), jobs);
@@ -281,12 +251,9 @@ describe('queues: a message is acked only when its handler succeeded', () => {
         handledAt.push(Date.now());
       }
     }
-    const { app } = await startMicroservice(moduleWith({ controllers: [Jobs] }), {
-      address: broker.address,
-    });
-    try {
+    await whileServing(env.broker.address, [Jobs], async () => {
       const sent = await firstValueFrom(
-        client.sendToQueue(jobs, 'later', { policy: { delaySeconds: 2 } }),
+        env.client.sendToQueue(jobs, 'later', { policy: { delaySeconds: 2 } }),
       );
       assert.ok(sent.delayedTo instanceof Date, 'the result says until when');
       const delayMs = sent.delayedTo.getTime() - sent.sentAt.getTime();
@@ -296,9 +263,7 @@ describe('queues: a message is acked only when its handler succeeded', () => {
       await waitFor('the delayed message', () => handledAt.length === 1, 10_000);
       // The broker publishes it once due (it checks every 500 ms): never early.
       assert.ok(handledAt[0] >= sent.delayedTo.getTime() - 250);
-    } finally {
-      await app.close();
-    }
+    });
   });
 
   it('listen() fails with a clear error naming the handler for wrong-typed extras', async () => {
@@ -320,7 +285,7 @@ describe('queues: a message is acked only when its handler succeeded', () => {
         }
       }
       const app = await NestFactory.createMicroservice(moduleWith({ controllers: [Bad] }), {
-        strategy: new ServerKubeMQ({ address: broker.address }),
+        strategy: new ServerKubeMQ({ address: env.broker.address }),
         logger: false,
       });
       const error = await app.listen().then(
@@ -343,7 +308,7 @@ describe('queues: a message is acked only when its handler succeeded', () => {
       }
     }
     const app = await NestFactory.createMicroservice(moduleWith({ controllers: [Bad] }), {
-      strategy: new ServerKubeMQ({ address: broker.address }),
+      strategy: new ServerKubeMQ({ address: env.broker.address }),
       logger: false,
     });
     const error = await app.listen().then(

@@ -3,13 +3,19 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { firstValueFrom } from 'rxjs';
-import { type ClientKubeMQ, type KubeMQContext, QueuePattern } from '../../lib';
-import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
-import { connectedClient, delay, moduleWith, startMicroservice } from '../support/nest';
+import { type KubeMQContext, QueuePattern } from '../../lib';
+import { uniqueChannel } from '../support/broker';
+import {
+  connectedClient,
+  delay,
+  moduleWith,
+  startMicroservice,
+  useBrokerWithClient,
+} from '../support/nest';
 import { NEEDS_OWN_BROKER, startOwnBroker } from '../support/own-broker';
 import { peekAll, waitFor } from '../support/queues';
 
@@ -20,18 +26,7 @@ interface Delivery {
 }
 
 describe('queues: nothing is lost when a consumer goes away', () => {
-  let broker: TestBrokerHandle;
-  let client: ClientKubeMQ;
-
-  before(async () => {
-    broker = await startTestBroker();
-    client = await connectedClient({ address: broker.address });
-  });
-
-  after(async () => {
-    client?.close();
-    await broker?.stop();
-  });
+  const env = useBrokerWithClient();
 
   /** A controller on `channel` whose handler takes `ms` and records its deliveries. */
   function slowWorker(channel: string, ms: number, deliveries: Delivery[]) {
@@ -53,15 +48,15 @@ describe('queues: nothing is lost when a consumer goes away', () => {
     const deliveries: Delivery[] = [];
     const { app } = await startMicroservice(
       moduleWith({ controllers: [slowWorker(jobs, 800, deliveries)] }),
-      { address: broker.address, gracePeriod: 5000 },
+      { address: env.broker.address, gracePeriod: 5000 },
     );
-    await firstValueFrom(client.sendToQueue(jobs, { job: 1 }));
+    await firstValueFrom(env.client.sendToQueue(jobs, { job: 1 }));
     await waitFor('the handler to start', () => deliveries.length === 1);
     const closing = Date.now();
     await app.close();
     assert.equal(deliveries[0].finished, true, 'close() waited for the handler');
     assert.ok(Date.now() - closing < 5000, 'and no longer than it needed');
-    assert.deepEqual(await peekAll(client, jobs), [], 'acked before the connection closed');
+    assert.deepEqual(await peekAll(env.client, jobs), [], 'acked before the connection closed');
   });
 
   it('a handler still running past the grace period: its message goes back and the next app handles it', async () => {
@@ -69,9 +64,9 @@ describe('queues: nothing is lost when a consumer goes away', () => {
     const first: Delivery[] = [];
     const { app } = await startMicroservice(
       moduleWith({ controllers: [slowWorker(jobs, 2500, first)] }),
-      { address: broker.address, gracePeriod: 300 },
+      { address: env.broker.address, gracePeriod: 300 },
     );
-    const sent = await firstValueFrom(client.sendToQueue(jobs, { job: 'long' }));
+    const sent = await firstValueFrom(env.client.sendToQueue(jobs, { job: 'long' }));
     await waitFor('the handler to start', () => first.length === 1);
     const closing = Date.now();
     await app.close();
@@ -81,7 +76,7 @@ describe('queues: nothing is lost when a consumer goes away', () => {
     const second: Delivery[] = [];
     const next = await startMicroservice(
       moduleWith({ controllers: [slowWorker(jobs, 10, second)] }),
-      { address: broker.address },
+      { address: env.broker.address },
     );
     try {
       await waitFor('the next app to get the message', () => second.length === 1);
@@ -94,16 +89,16 @@ describe('queues: nothing is lost when a consumer goes away', () => {
       await next.app.close();
     }
     assert.equal(second.length, 1);
-    assert.deepEqual(await peekAll(client, jobs), []);
+    assert.deepEqual(await peekAll(env.client, jobs), []);
     assert.ok(sent.messageId);
   });
 
   it('a consumer process killed with SIGKILL mid-handler: the message comes back', async () => {
     const jobs = uniqueChannel('jobs-sigkill');
-    const child = startWorker(jobs, broker.address);
+    const child = startWorker(jobs, env.broker.address);
     try {
       await child.waitFor(/LISTENING/);
-      const sent = await firstValueFrom(client.sendToQueue(jobs, { job: 'crash' }));
+      const sent = await firstValueFrom(env.client.sendToQueue(jobs, { job: 'crash' }));
       const handling = await child.waitFor(/HANDLING (\S+) (\d+)/);
       assert.equal(handling[1], sent.messageId);
       assert.equal(handling[2], '1');
@@ -115,7 +110,7 @@ describe('queues: nothing is lost when a consumer goes away', () => {
     const deliveries: Delivery[] = [];
     const { app } = await startMicroservice(
       moduleWith({ controllers: [slowWorker(jobs, 10, deliveries)] }),
-      { address: broker.address },
+      { address: env.broker.address },
     );
     try {
       await waitFor('the message to come back', () => deliveries.length === 1, 20_000);
@@ -124,19 +119,19 @@ describe('queues: nothing is lost when a consumer goes away', () => {
     } finally {
       await app.close();
     }
-    assert.deepEqual(await peekAll(client, jobs), []);
+    assert.deepEqual(await peekAll(env.client, jobs), []);
   });
 
   it('a lost connection hands the held message back; the consumer reconnects and gets it again', async () => {
     const jobs = uniqueChannel('jobs-cut');
-    const proxy = await TcpProxy.start(broker.address);
+    const proxy = await TcpProxy.start(env.broker.address);
     const deliveries: Delivery[] = [];
     const { app } = await startMicroservice(
       moduleWith({ controllers: [slowWorker(jobs, 600, deliveries)] }),
       { address: proxy.address, reconnectDelay: 100, reconnectMaxDelay: 500 },
     );
     try {
-      await firstValueFrom(client.sendToQueue(jobs, { job: 'cut' }));
+      await firstValueFrom(env.client.sendToQueue(jobs, { job: 'cut' }));
       await waitFor('the handler to start', () => deliveries.length === 1);
       proxy.cutAll();
       await waitFor('the message to come back', () => deliveries.length === 2, 30_000);
@@ -149,7 +144,7 @@ describe('queues: nothing is lost when a consumer goes away', () => {
       await app.close();
       await proxy.close();
     }
-    assert.deepEqual(await peekAll(client, jobs), []);
+    assert.deepEqual(await peekAll(env.client, jobs), []);
   });
 
   it(

@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 import { Module, type INestMicroservice, type ModuleMetadata, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { firstValueFrom, type Observable } from 'rxjs';
@@ -7,7 +8,7 @@ import {
   type KubeMQClientOptions,
   type KubeMQServerOptions,
 } from '../../lib';
-import { EXTERNAL_ADDRESS } from './broker';
+import { EXTERNAL_ADDRESS, startTestBroker, type TestBrokerHandle } from './broker';
 
 /** Boots a real Nest microservice with ServerKubeMQ and waits for listen(). */
 export async function startMicroservice(
@@ -18,6 +19,28 @@ export async function startMicroservice(
   const app = await NestFactory.createMicroservice(module, { strategy: server, logger: false });
   await app.listen();
   return { app, server };
+}
+
+/** Boots a microservice of just these controllers on the broker at `address`. */
+export function startControllers(
+  address: string,
+  ...controllers: Type<unknown>[]
+): Promise<{ app: INestMicroservice; server: ServerKubeMQ }> {
+  return startMicroservice(moduleWith({ controllers }), { address });
+}
+
+/** Runs `body` while a microservice of these controllers is up, and closes it after, whatever happens. */
+export async function whileServing<T>(
+  address: string,
+  controllers: Type<unknown>[],
+  body: () => Promise<T>,
+): Promise<T> {
+  const { app } = await startControllers(address, ...controllers);
+  try {
+    return await body();
+  } finally {
+    await app.close();
+  }
 }
 
 /** A module class with the given controllers/providers (for one-off test apps). */
@@ -64,3 +87,24 @@ export async function errorOf(source: Observable<unknown>): Promise<unknown> {
 
 export const delay = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A test broker and a ClientKubeMQ connected to it (with `clientOptions`),
+ * started before the enclosing describe's tests and closed after them.
+ * Read the fields inside the tests, not when the describe runs.
+ */
+export function useBrokerWithClient(clientOptions: Partial<KubeMQClientOptions> = {}): {
+  readonly broker: TestBrokerHandle;
+  readonly client: ClientKubeMQ;
+} {
+  const env = {} as { broker: TestBrokerHandle; client: ClientKubeMQ };
+  before(async () => {
+    env.broker = await startTestBroker();
+    env.client = await connectedClient({ address: env.broker.address, ...clientOptions });
+  });
+  after(async () => {
+    env.client?.close();
+    await env.broker?.stop();
+  });
+  return env;
+}

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { GoJsonSyntaxError } from './go-json-errors';
 import { readFirstJsonValue } from './go-json-reader';
 import { decodeWire, WireTypeError } from './wire-json';
-import type { WireSchema } from './wire-schemas';
+import type { WireSchema } from './wire-fields';
 
 /** A request body the REST face refuses, with the real server's text (sent with HTTP 400). */
 export class BindError extends Error {

@@ -24,7 +24,7 @@ import {
   SEND_RESULT_SCHEMA,
 } from './queue-wire-schemas';
 import { encodeWire } from './wire-json';
-import type { WireSchema } from './wire-schemas';
+import type { WireSchema } from './wire-fields';
 
 /**
  * The REST face's queue routes (§8.1): `POST /queue/send`,

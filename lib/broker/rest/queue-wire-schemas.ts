@@ -1,5 +1,7 @@
 import {
+  makeQueueAttributes,
   makeQueueMessage,
+  makeQueuePolicy,
   makeStreamQueueRequest,
   type AckAllQueueMessagesRequest,
   type AckAllQueueMessagesResponse,
@@ -15,42 +17,25 @@ import {
   type StreamQueueMessagesResponse,
 } from '../../kubemq/queues/queue-messages';
 import { makeSendResult } from '../queues/queue-send';
-import type { Field, FieldKind, WireSchema } from './wire-schemas';
+import {
+  BOOL,
+  BYTES,
+  fields,
+  INT32,
+  INT64,
+  message,
+  repeated,
+  STRING,
+  TAGS,
+  UINT64,
+  type WireSchema,
+} from './wire-fields';
 
-/** The queue messages' Go structs as the REST face reads and writes them (see wire-schemas). */
-
-const STRING = { type: 'string' } as const;
-const BOOL = { type: 'bool' } as const;
-const BYTES = { type: 'bytes' } as const;
-const TAGS = { type: 'tags' } as const;
-const INT32 = { type: 'int32', goType: 'int32' } as const;
-const INT64 = { type: 'int64', goType: 'int64' } as const;
-const UINT64 = { type: 'int64', goType: 'uint64' } as const;
-
-function fields(list: Array<[string, FieldKind]>): Field[] {
-  return list.map(([name, kind]) => ({ name, kind }));
-}
-
-function message<T>(schema: () => WireSchema<T>): FieldKind {
-  return { type: 'message', schema: schema as () => WireSchema<unknown> };
-}
-
-function repeated<T>(schema: () => WireSchema<T>): FieldKind {
-  return { type: 'repeated', schema: schema as () => WireSchema<unknown> };
-}
+/** The queue messages' Go structs as the REST face reads and writes them (see wire-fields). */
 
 const ATTRIBUTES_SCHEMA: WireSchema<unknown> = {
   goName: 'QueueMessageAttributes',
-  empty: () => ({
-    Timestamp: '0',
-    Sequence: '0',
-    MD5OfBody: '',
-    ReceiveCount: 0,
-    ReRouted: false,
-    ReRoutedFromQueue: '',
-    ExpirationAt: '0',
-    DelayedTo: '0',
-  }),
+  empty: () => makeQueueAttributes(),
   fields: fields([
     ['Timestamp', INT64],
     ['Sequence', UINT64],
@@ -65,7 +50,7 @@ const ATTRIBUTES_SCHEMA: WireSchema<unknown> = {
 
 const POLICY_SCHEMA: WireSchema<unknown> = {
   goName: 'QueueMessagePolicy',
-  empty: () => ({ ExpirationSeconds: 0, DelaySeconds: 0, MaxReceiveCount: 0, MaxReceiveQueue: '' }),
+  empty: () => makeQueuePolicy(),
   fields: fields([
     ['ExpirationSeconds', INT32],
     ['DelaySeconds', INT32],

@@ -29,8 +29,8 @@ import {
   REQUEST_SCHEMA,
   RESPONSE_SCHEMA,
   RESULT_SCHEMA,
-  type WireSchema,
 } from './wire-schemas';
+import type { WireSchema } from './wire-fields';
 
 /** What a route handler gets. */
 interface Call {

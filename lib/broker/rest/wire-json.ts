@@ -1,7 +1,7 @@
 import { goJsonString } from './go-json-format';
 import type { JsonNode } from './json-node';
 import { decodeStdBase64 } from './std-base64';
-import type { Field, FieldKind, WireSchema } from './wire-schemas';
+import type { Field, FieldKind, WireSchema } from './wire-fields';
 
 /**
  * The KubeMQ messages as the REST face writes and reads them: Go's

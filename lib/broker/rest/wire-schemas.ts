@@ -9,51 +9,23 @@ import {
   type KubeMQResult,
   type PingResult,
 } from '../../kubemq/messages';
+import {
+  BOOL,
+  BYTES,
+  fields,
+  INT32,
+  INT64,
+  STRING,
+  TAGS,
+  UINT64,
+  type WireSchema,
+} from './wire-fields';
 
 /**
  * The KubeMQ messages' Go structs as the REST face sees them: each message's
- * Go name and its fields in proto order, with how each field is typed.
+ * Go name and its fields in proto order, with how each field is typed
+ * (wire-fields).
  */
-
-/** How one field is typed on the Go side. */
-export type FieldKind =
-  | { readonly type: 'string' }
-  | { readonly type: 'bool' }
-  | { readonly type: 'bytes' }
-  | { readonly type: 'tags' }
-  /** A signed integer kept as a JS number (int32 and enums); `goType` names it in errors. */
-  | { readonly type: 'int32'; readonly goType: string }
-  /** A 64-bit integer kept as its decimal text. */
-  | { readonly type: 'int64'; readonly goType: 'int64' | 'uint64' }
-  /** A nested message (a Go pointer: `null` when absent, `{}` when present but empty). */
-  | { readonly type: 'message'; readonly schema: () => WireSchema<unknown> }
-  /** A repeated nested message (a Go slice). */
-  | { readonly type: 'repeated'; readonly schema: () => WireSchema<unknown> };
-
-export interface Field {
-  readonly name: string;
-  readonly kind: FieldKind;
-}
-
-/** One message type: its Go name (for error texts) and its fields in proto order. */
-export interface WireSchema<T> {
-  readonly goName: string;
-  readonly fields: readonly Field[];
-  /** A message with every field at its default. */
-  readonly empty: () => T;
-}
-
-const STRING = { type: 'string' } as const;
-const BOOL = { type: 'bool' } as const;
-const BYTES = { type: 'bytes' } as const;
-const TAGS = { type: 'tags' } as const;
-const INT32 = { type: 'int32', goType: 'int32' } as const;
-const INT64 = { type: 'int64', goType: 'int64' } as const;
-const UINT64 = { type: 'int64', goType: 'uint64' } as const;
-
-function fields(list: Array<[string, FieldKind]>): Field[] {
-  return list.map(([name, kind]) => ({ name, kind }));
-}
 
 export const REQUEST_SCHEMA: WireSchema<KubeMQRequest> = {
   goName: 'Request',

@@ -1,12 +1,9 @@
-import { KubeMQContext } from '../../ctx-host/kubemq.context';
 import { StoredEventsReader } from '../../kubemq/events-store/stored-events-reader';
 import { subscriberClientId } from '../../kubemq/events-store/subscriber-id';
 import { KubeMQError } from '../../kubemq/kubemq-error';
 import { type KubeMQEventReceive } from '../../kubemq/messages';
-import { bodyFormatOf, decodeBody } from '../../serializers/body-codec';
 import { type ConsumerHost, type ConsumerKind, type KubeMQConsumer } from '../consumer';
-import { type HandlerOutcome } from '../handler-runner';
-import { deserializeIncoming } from '../incoming-payload';
+import { handleEvent } from '../events/handle-event';
 import { type PlannedSubscription } from '../subscription-plan';
 import { eventsStoreOptions, type ResumeAfter } from './events-store-options';
 import { OrderedDispatcher } from './ordered-dispatcher';
@@ -121,35 +118,19 @@ class EventsStoreConsumer implements KubeMQConsumer {
     );
   }
 
-  private async handle({ event, done }: Received): Promise<void> {
+  private handle({ event, done }: Received): Promise<void> {
     const { host, entry } = this;
-    const ctx = KubeMQContext.forEvent(entry.channel, event, 'events-store');
-    const span = host.tracing?.start(ctx, entry.group, event.Body.length);
-    let outcome: HandlerOutcome | undefined;
-    try {
-      let data: unknown;
-      if (host.serialization) {
-        try {
-          data = await deserializeIncoming(host.serialization, event.Body, event.Tags, ctx);
-        } catch (error) {
-          host.logger.error(
-            `Skipped sequence ${event.Sequence}: ${(error as Error).message}; carrying on with the next event`,
-          );
-          span?.end(error);
-          return;
-        }
-      } else data = decodeBody(event.Body, bodyFormatOf(event.Tags));
-      outcome = await host.run(entry.handler, data, ctx, span);
-      if (!outcome.ok) {
+    return handleEvent(host, entry, event, done, {
+      type: 'events-store',
+      onUndecodable: (error) =>
         host.logger.error(
-          `Events-store handler of "${entry.channel}" failed on sequence ${event.Sequence} (EventID ${event.EventID}): ${describe(outcome.error)}; carrying on with the next event`,
-        );
-      }
-    } finally {
-      if (outcome) host.endProcessing(ctx);
-      span?.end(outcome && !outcome.ok ? outcome.error : undefined);
-      done();
-    }
+          `Skipped sequence ${event.Sequence}: ${error.message}; carrying on with the next event`,
+        ),
+      onFailed: (error) =>
+        host.logger.error(
+          `Events-store handler of "${entry.channel}" failed on sequence ${event.Sequence} (EventID ${event.EventID}): ${describe(error)}; carrying on with the next event`,
+        ),
+    });
   }
 }
 

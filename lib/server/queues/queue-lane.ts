@@ -4,6 +4,7 @@ import {
   DEFAULT_RECONNECT_MAX_DELAY_MS,
 } from '../../kubemq/connection-options';
 import { KubeMQError } from '../../kubemq/kubemq-error';
+import { isPermanentQueueRefusal } from '../../kubemq/refusals';
 import { QueueTransaction } from '../../kubemq/queues/queue-transaction';
 import { deliverQueueMessage, type QueueDeliveryScope } from './queue-delivery';
 
@@ -92,7 +93,7 @@ export class QueueLane {
       } catch (error) {
         if (this.stopped) break;
         const failure = error instanceof KubeMQError ? error : KubeMQError.fromGrpc(error as Error);
-        if (isRefusal(failure)) {
+        if (isPermanentQueueRefusal(failure)) {
           this.stopped = true;
           this.events.onRefused(failure);
           break;
@@ -152,21 +153,5 @@ export class QueueLane {
         done();
       };
     });
-  }
-}
-
-/** Refusals that a retry cannot fix: bad names or values, an unknown RPC, bad credentials. */
-function isRefusal(error: KubeMQError): boolean {
-  switch (error.grpcCode) {
-    case GrpcStatus.UNIMPLEMENTED:
-    case GrpcStatus.UNAUTHENTICATED:
-    case GrpcStatus.PERMISSION_DENIED:
-    case GrpcStatus.INVALID_ARGUMENT:
-      return true;
-    case undefined:
-      // In-band: ClientID (101), queue name (120), visibility (127), wait (136).
-      return [101, 120, 127, 136].includes(error.kubemqCode ?? 0);
-    default:
-      return false;
   }
 }
