@@ -1,5 +1,6 @@
 import { CONTENDERS, type Backend, type ContenderInfo } from './contenders';
 import { type BenchEnv, type Kind } from './contenders/types';
+import { type AllocStats } from './alloc-meter';
 import { ChildHandle, type ProcessStats } from './ipc';
 import { startNatsServer, type NatsServer } from './nats-server';
 import { type BenchOptions } from './options';
@@ -14,6 +15,8 @@ export interface BackendHandle {
   cpuUs(): Promise<number>;
   /** Memory too, for Node backends. */
   stats?(gc: boolean): Promise<ProcessStats>;
+  /** Allocation counting, for Node backends (see ./alloc-meter). */
+  alloc?: { start(): Promise<void>; stop(): Promise<AllocStats> };
   stop(): Promise<void>;
 }
 
@@ -37,6 +40,7 @@ function nodeBackend(
     address,
     cpuUs: async () => (await child.stats()).cpuUs,
     stats: (gc) => child.stats(gc),
+    alloc: { start: () => child.allocStart(), stop: () => child.allocStop() },
     stop: () => child.stop(),
   };
 }

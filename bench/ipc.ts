@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { startAllocMeter, stopAllocMeter, type AllocStats } from './alloc-meter';
 
 /**
  * A tiny request/reply protocol over Node's IPC channel between the bench
@@ -137,6 +138,16 @@ export class ChildHandle {
     return this.call<ProcessStats>('stats', { gc });
   }
 
+  /** Starts counting the child's allocations and GCs (see ./alloc-meter). */
+  allocStart(): Promise<void> {
+    return this.call<void>('allocStart');
+  }
+
+  /** What the child allocated since {@link allocStart}. */
+  allocStop(): Promise<AllocStats> {
+    return this.call<AllocStats>('allocStop');
+  }
+
   /** Asks the child to close and exit; kills it when it does not within `graceMs`. */
   async stop(graceMs = 5_000): Promise<void> {
     if (this.exitError) return;
@@ -150,8 +161,8 @@ export class ChildHandle {
 type Handler = (args: never) => unknown;
 
 /**
- * Child side: answers calls with `handlers` (plus built-in `stats` and
- * `exit`), after `setup` resolved. `onExit` closes what the child opened.
+ * Child side: answers calls with `handlers` (plus built-in `stats`,
+ * `allocStart`, `allocStop` and `exit`), after `setup` resolved. `onExit` closes what the child opened.
  */
 export function serveChild(
   setup: () => Promise<{
@@ -169,6 +180,8 @@ export function serveChild(
             let result: unknown;
             if (message.op === 'stats')
               result = processStats((message.args as { gc?: boolean })?.gc);
+            else if (message.op === 'allocStart') startAllocMeter();
+            else if (message.op === 'allocStop') result = stopAllocMeter();
             else if (message.op === 'exit') {
               await Promise.race([onExit?.(), new Promise((r) => setTimeout(r, 3_000))]);
               send({ id: message.id, ok: true });

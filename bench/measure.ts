@@ -1,3 +1,4 @@
+import { type AllocStats } from './alloc-meter';
 import { type Kind } from './contenders/types';
 import { type RunningContender } from './fleet';
 import { type ProcessStats } from './ipc';
@@ -179,4 +180,65 @@ export async function measureLeak(
     await snapshot();
   }
   return { requests: done, errors, rps: wallRps, ...traces };
+}
+
+/** Allocation and GC per request of one process (see ./alloc-meter). */
+export interface AllocPerRequest {
+  /** Bytes allocated on the V8 heap per request. */
+  heapBytes: number;
+  /** Bytes of Buffer contents (ArrayBuffers outside the heap) allocated per request. */
+  externalBytes: number;
+  /** GCs per 1,000 requests, all kinds. */
+  gcsPer1k: number;
+  /** Mark-compacts (full GCs) per 1,000 requests. */
+  fullGcsPer1k: number;
+  /** GC time per request, in µs. */
+  gcUs: number;
+}
+
+export interface AllocResult {
+  requests: number;
+  sender: AllocPerRequest;
+  responder?: AllocPerRequest;
+  backend?: AllocPerRequest;
+}
+
+function perRequest(stats: AllocStats, requests: number): AllocPerRequest {
+  const n = Math.max(1, requests);
+  const all = Object.values(stats.gcs).reduce((sum, count) => sum + count, 0);
+  return {
+    heapBytes: stats.heapBytes / n,
+    externalBytes: stats.externalBytes / n,
+    gcsPer1k: (all * 1000) / n,
+    fullGcsPer1k: ((stats.gcs.MarkSweepCompact ?? 0) * 1000) / n,
+    gcUs: stats.gcUs / n,
+  };
+}
+
+/**
+ * Counts what each process allocates during `requests` requests of one
+ * cell (after a short run that warms the cell up). A run of its own, so the
+ * GC profiler's small cost per GC never lands in the timed runs.
+ */
+export async function measureAlloc(
+  c: RunningContender,
+  cell: CellSpec,
+  requests: number,
+): Promise<AllocResult> {
+  await measureRun(c, cell, { count: Math.max(100, Math.floor(requests / 4)) });
+  const backend = c.backend.alloc;
+  await Promise.all([c.sender.allocStart(), c.responder?.allocStart(), backend?.start()]);
+  const sample = await measureRun(c, cell, { count: requests });
+  const [sender, responder, broker] = await Promise.all([
+    c.sender.allocStop(),
+    c.responder?.allocStop(),
+    backend?.stop(),
+  ]);
+  const n = sample.requests + sample.errors;
+  return {
+    requests: n,
+    sender: perRequest(sender, n),
+    responder: responder && perRequest(responder, n),
+    backend: broker && perRequest(broker, n),
+  };
 }

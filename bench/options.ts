@@ -17,6 +17,8 @@ export interface BenchOptions {
   durationMs: number;
   /** Requests in the memory run (0 skips it). */
   leakRequests: number;
+  /** Requests of the allocation runs per contender, kind and body (0 skips them; bodies over 4 KiB: an eighth). */
+  allocRequests: number;
   /** Contenders whose sender and responder run with --cpu-prof. */
   profile: string[];
   /** Base name of the result files in bench/results/. */
@@ -48,6 +50,7 @@ export const USAGE = `npm run bench -- [flags]
   --warmup=MS          warm-up per contender and cell (after a first warm-up of each process)
   --duration=MS        length of one measured run
   --leak=N             requests in the memory run (0 skips it)
+  --alloc=N            requests per allocation run (bytes and GCs per request; 0 skips them)
   --profile=ours       write --cpu-prof profiles of these contenders' processes to bench/results/
   --out=NAME           result files bench/results/NAME.{json,md} (default: latest, latest-quick)
   --ours-text          ours sends strings instead of Buffers (adds UTF-8 encoding and decoding per body)
@@ -87,6 +90,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     runs: quick ? 3 : 5,
     durationMs: quick ? 150 : 2_000,
     leakRequests: quick ? 10_000 : 200_000,
+    allocRequests: quick ? 2_000 : 20_000,
     profile: [],
     out: quick ? 'latest-quick' : 'latest',
     oursText: false,
@@ -140,6 +144,9 @@ export function parseOptions(argv: string[]): BenchOptions {
         break;
       case 'leak':
         options.leakRequests = numbers('--leak', value)[0];
+        break;
+      case 'alloc':
+        options.allocRequests = numbers('--alloc', value)[0];
         break;
       case 'profile':
         options.profile = list(value);

@@ -3,7 +3,14 @@ import { renderEventsStore } from './events-store/render';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BrokerCoreResult } from './broker-core';
-import { type LeakResult, type CellSpec, type MemoryTrace, type Sample } from './measure';
+import {
+  type AllocPerRequest,
+  type AllocResult,
+  type CellSpec,
+  type LeakResult,
+  type MemoryTrace,
+  type Sample,
+} from './measure';
 import { type MachineInfo } from './machine';
 import { type BenchOptions } from './options';
 import { resultsDir } from './paths';
@@ -19,6 +26,8 @@ export interface BenchResults {
   skipped: Array<{ name: string; reason: string }>;
   cells: Array<CellSpec & { results: Record<string, { median: Sample; runs: Sample[] }> }>;
   leak?: { cell: CellSpec; results: Record<string, LeakResult> };
+  /** Bytes allocated and GCs per request, per kind and body (concurrency 16). */
+  alloc?: Array<CellSpec & { results: Record<string, AllocResult> }>;
   brokerCore?: BrokerCoreResult[];
   eventsStore?: EventsStoreResults;
 }
@@ -58,15 +67,15 @@ function median(cell: BenchResults['cells'][number], name: string): Sample | und
 /** The table of every contender in every cell. */
 export function resultsTable(results: BenchResults): string {
   const lines = [
-    '| kind | body | conc | contender | req/s | p50 ms | p99 ms | CPU µs/req (sender+responder) | broker µs/req | errors |',
-    '|---|---|--:|---|--:|--:|--:|--:|--:|--:|',
+    '| kind | body | conc | contender | req/s | p50 ms | p99 ms | CPU µs/req (sender+responder) | sender µs/req | responder µs/req | broker µs/req | errors |',
+    '|---|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const cell of results.cells) {
     for (const { name } of results.contenders) {
       const s = median(cell, name);
       if (!s) continue;
       lines.push(
-        `| ${cell.kind} | ${sizeLabel(cell.size)} | ${cell.concurrency} | ${name} | ${num(s.rps)} | ${fixed(s.p50Ms, 3)} | ${fixed(s.p99Ms, 3)} | ${fixed(s.cpuUsPerReq, 0)} | ${fixed(s.backendCpuUsPerReq, 0)} | ${s.errors} |`,
+        `| ${cell.kind} | ${sizeLabel(cell.size)} | ${cell.concurrency} | ${name} | ${num(s.rps)} | ${fixed(s.p50Ms, 3)} | ${fixed(s.p99Ms, 3)} | ${fixed(s.cpuUsPerReq, 0)} | ${fixed(s.senderCpuUsPerReq, 0)} | ${fixed(s.responderCpuUsPerReq, 0)} | ${fixed(s.backendCpuUsPerReq, 0)} | ${s.errors} |`,
       );
     }
   }
@@ -76,7 +85,7 @@ export function resultsTable(results: BenchResults): string {
 /** One metric for every contender, one row per cell (the compact view for the README). */
 export function pivotTable(
   results: BenchResults,
-  metric: 'rps' | 'p50Ms' | 'p99Ms' | 'cpuUsPerReq',
+  metric: 'rps' | 'p50Ms' | 'p99Ms' | 'cpuUsPerReq' | 'sides',
 ): string {
   const names = results.contenders.map((c) => c.name);
   const format = (s: Sample | undefined) =>
@@ -84,9 +93,11 @@ export function pivotTable(
       ? '–'
       : metric === 'rps'
         ? num(s.rps)
-        : metric === 'cpuUsPerReq'
-          ? fixed(s[metric], 0)
-          : fixed(s[metric], 2);
+        : metric === 'sides'
+          ? `${fixed(s.senderCpuUsPerReq, 0)} + ${fixed(s.responderCpuUsPerReq, 0)}`
+          : metric === 'cpuUsPerReq'
+            ? fixed(s[metric], 0)
+            : fixed(s[metric], 2);
   const lines = [
     `| kind | body | conc | ${names.join(' | ')} |`,
     `|---|---|--:|${names.map(() => '--:').join('|')}|`,
@@ -106,7 +117,8 @@ export function ratioTable(results: BenchResults): string {
   const header = ['kind', 'body', 'conc'];
   for (const peer of peers) {
     header.push(`req/s ours/${peer}`);
-    if (peer === 'raw') header.push('p50 ours/raw', 'CPU ours/raw');
+    if (peer === 'raw')
+      header.push('p50 ours/raw', 'CPU ours/raw', 'sender CPU ours/raw', 'responder CPU ours/raw');
   }
   const lines = [
     `| ${header.join(' | ')} |`,
@@ -119,9 +131,66 @@ export function ratioTable(results: BenchResults): string {
       const other = median(cell, peer);
       row.push(ratio(ours?.rps, other?.rps));
       if (peer === 'raw')
-        row.push(ratio(ours?.p50Ms, other?.p50Ms), ratio(ours?.cpuUsPerReq, other?.cpuUsPerReq));
+        row.push(
+          ratio(ours?.p50Ms, other?.p50Ms),
+          ratio(ours?.cpuUsPerReq, other?.cpuUsPerReq),
+          ratio(ours?.senderCpuUsPerReq, other?.senderCpuUsPerReq),
+          ratio(ours?.responderCpuUsPerReq, other?.responderCpuUsPerReq),
+        );
     }
     lines.push(`| ${row.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+function bytes(value: number | undefined): string {
+  return value === undefined || !Number.isFinite(value)
+    ? '–'
+    : Math.round(value).toLocaleString('en-US');
+}
+
+function both(
+  r: AllocResult,
+  pick: (a: AllocPerRequest) => number,
+  format: (value: number) => string,
+): string {
+  const side = (a: AllocPerRequest | undefined) => (a ? format(pick(a)) : '–');
+  return `${side(r.sender)} / ${side(r.responder)}`;
+}
+
+/** Bytes allocated and GCs per request, sender / responder. */
+export function allocTable(results: BenchResults): string {
+  if (!results.alloc?.length) return '_Allocation runs skipped (--alloc=0)._';
+  const lines = [
+    "One run per contender, kind and body at concurrency 16, counted with V8's GC profiler in each process:",
+    'the heap in use before each GC minus what the previous GC left. "Buffer" is ArrayBuffer memory',
+    'outside the V8 heap (the bytes of Buffers of 64 KiB and more, and the 8 KiB pools of small ones).',
+    'Each cell: sender / responder.',
+    '',
+    '| kind | body | contender | heap B/req | Buffer B/req | GCs per 1k req | full GCs per 1k req | GC µs/req | broker heap + Buffer B/req |',
+    '|---|---|---|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const cell of results.alloc) {
+    for (const { name } of results.contenders) {
+      const r = cell.results[name];
+      if (!r) continue;
+      const broker = r.backend ? bytes(r.backend.heapBytes + r.backend.externalBytes) : '–';
+      lines.push(
+        `| ${cell.kind} | ${sizeLabel(cell.size)} | ${name} | ${both(r, (a) => a.heapBytes, bytes)} | ${both(r, (a) => a.externalBytes, bytes)} | ${both(
+          r,
+          (a) => a.gcsPer1k,
+          (v) => fixed(v, 1),
+        )} | ${both(
+          r,
+          (a) => a.fullGcsPer1k,
+          (v) => fixed(v, 1),
+        )} | ${both(
+          r,
+          (a) => a.gcUs,
+          (v) => fixed(v, 1),
+        )} | ${broker} |`,
+      );
+    }
   }
   return lines.join('\n');
 }
@@ -234,6 +303,14 @@ export function renderMarkdown(results: BenchResults): string {
     '## CPU per request, sender + responder (µs)',
     '',
     pivotTable(results, 'cpuUsPerReq'),
+    '',
+    '## CPU per request of each side: sender + responder (µs)',
+    '',
+    pivotTable(results, 'sides'),
+    '',
+    '## Bytes allocated and GCs per request',
+    '',
+    allocTable(results),
     '',
     '## Every contender in every cell',
     '',

@@ -5,7 +5,14 @@ import { CONTENDERS } from './contenders';
 import { Fleet } from './fleet';
 import { benchQueues } from './queues/queue-main';
 import { machineInfo } from './machine';
-import { measureCell, measureLeak, summarize, warmUp, type CellSpec } from './measure';
+import {
+  measureAlloc,
+  measureCell,
+  measureLeak,
+  summarize,
+  warmUp,
+  type CellSpec,
+} from './measure';
 import { parseOptions } from './options';
 import { machineLine, renderMarkdown, sizeLabel, writeResults, type BenchResults } from './report';
 
@@ -71,6 +78,24 @@ async function main(): Promise<void> {
       }
     }
 
+    if (options.allocRequests > 0) {
+      results.alloc = [];
+      for (const kind of options.kinds) {
+        for (const size of options.sizes) {
+          const cell: CellSpec = { kind, size, concurrency: ALLOC_CONCURRENCY };
+          const requests =
+            size > 4096
+              ? Math.max(200, Math.round(options.allocRequests / 8))
+              : options.allocRequests;
+          const entry: NonNullable<BenchResults['alloc']>[number] = { ...cell, results: {} };
+          for (const c of running)
+            entry.results[c.info.name] = await measureAlloc(c, cell, requests);
+          results.alloc.push(entry);
+          printAlloc(entry);
+        }
+      }
+    }
+
     if (options.leakRequests > 0) {
       const cell: CellSpec = {
         kind: options.kinds[0],
@@ -109,10 +134,25 @@ function report(results: BenchResults, out: string, started: number): void {
   );
 }
 
+/** Allocation runs keep 16 requests in flight, like the memory run. */
+const ALLOC_CONCURRENCY = 16;
+
+function printAlloc(entry: NonNullable<BenchResults['alloc']>[number]): void {
+  const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+  const parts = Object.entries(entry.results).map(
+    ([name, r]) =>
+      `${name} sender ${kib(r.sender.heapBytes + r.sender.externalBytes)}` +
+      (r.responder ? `, responder ${kib(r.responder.heapBytes + r.responder.externalBytes)}` : ''),
+  );
+  console.log(
+    `[bench] allocated per request, ${entry.kind} ${sizeLabel(entry.size)}: ${parts.join(' | ')}`,
+  );
+}
+
 function printCell(entry: BenchResults['cells'][number]): void {
   const parts = Object.entries(entry.results).map(
     ([name, { median: s }]) =>
-      `${name} ${Math.round(s.rps)}/s p50 ${s.p50Ms.toFixed(2)}ms cpu ${s.cpuUsPerReq.toFixed(0)}µs${s.errors ? ` ERR ${s.errors}` : ''}`,
+      `${name} ${Math.round(s.rps)}/s p50 ${s.p50Ms.toFixed(2)}ms cpu ${s.senderCpuUsPerReq.toFixed(0)}+${s.responderCpuUsPerReq.toFixed(0)}µs${s.errors ? ` ERR ${s.errors}` : ''}`,
   );
   console.log(
     `[bench] ${entry.kind} ${sizeLabel(entry.size)} c=${entry.concurrency}: ${parts.join(' | ')}`,

@@ -1,14 +1,21 @@
+/** A request waiting for its response, which `close()` can fail. */
+export interface PendingRequest {
+  fail(reason: Error): void;
+}
+
 /**
  * Requests waiting for their response, so that `close()` can fail them all
  * at once instead of leaving callers to their timeouts.
  */
 export class PendingRequests {
-  private readonly pending = new Set<(reason: Error) => void>();
+  private readonly pending = new Set<PendingRequest>();
 
-  /** Registers a way to fail one request; returns its removal. */
-  add(fail: (reason: Error) => void): () => void {
-    this.pending.add(fail);
-    return () => this.pending.delete(fail);
+  add(request: PendingRequest): void {
+    this.pending.add(request);
+  }
+
+  delete(request: PendingRequest): void {
+    this.pending.delete(request);
   }
 
   /** Fails every pending request with `reason` and forgets them. */
@@ -16,6 +23,6 @@ export class PendingRequests {
     const entries = [...this.pending];
     this.pending.clear();
     const error = reason(entries.length);
-    for (const fail of entries) fail(error);
+    for (const request of entries) request.fail(error);
   }
 }

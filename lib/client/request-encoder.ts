@@ -10,7 +10,12 @@ import {
   type Tags,
 } from '../kubemq/messages';
 import { KubeMQRecord, type KubeMQRecordOptions } from '../record-builders/kubemq.record-builder';
-import { BODY_FORMAT_TAG, encodeBody, type EncodedBody } from '../serializers/body-codec';
+import {
+  BODY_FORMAT_TAG,
+  encodeBody,
+  type BodyFormat,
+  type EncodedBody,
+} from '../serializers/body-codec';
 import { PreEncodedBody } from '../serializers/payload-serialization';
 
 const MAX_TIMEOUT_MS = 2_147_483_647;
@@ -42,9 +47,25 @@ export function unpackRecord(data: unknown): {
 export function buildTags(
   packetMetadata: Tags | undefined,
   recordTags: Tags | undefined,
-  format: string,
+  format: BodyFormat,
 ): Tags {
+  if (isEmpty(packetMetadata) && isEmpty(recordTags)) return FORMAT_TAGS[format];
   return { ...packetMetadata, ...recordTags, [BODY_FORMAT_TAG]: format };
+}
+
+/** The tags of a message without tags of its own: one frozen object per format (the codec encodes each once). */
+const FORMAT_TAGS: Record<BodyFormat, Tags> = {
+  json: Object.freeze({ [BODY_FORMAT_TAG]: 'json' }),
+  text: Object.freeze({ [BODY_FORMAT_TAG]: 'text' }),
+  binary: Object.freeze({ [BODY_FORMAT_TAG]: 'binary' }),
+  none: Object.freeze({ [BODY_FORMAT_TAG]: 'none' }),
+  serialized: Object.freeze({ [BODY_FORMAT_TAG]: 'serialized' }),
+};
+
+function isEmpty(tags: Tags | undefined): boolean {
+  if (!tags) return true;
+  for (const key in tags) if (Object.prototype.hasOwnProperty.call(tags, key)) return false;
+  return true;
 }
 
 type MessageKind = 'command' | 'query' | 'event';
@@ -82,7 +103,7 @@ function encodeContent(
   channel: string,
   data: unknown,
   metadata: string,
-): { body: Buffer; format: string } {
+): EncodedBody {
   const { body, format } = encodePayload(data, `${kind} to "${channel}"`);
   if (body.length === 0 && metadata === '') {
     const text = kind === 'event' ? KubeMQErrorText.emptyMessage : KubeMQErrorText.emptyRequest;

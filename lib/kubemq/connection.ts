@@ -27,13 +27,11 @@ import {
   type KubeMQSubscribe,
   type PingResult,
 } from './messages';
-import { type CallMethod } from './channel-call';
-import { DuplexCall } from './duplex-call';
-import { ServerStreamCall, type StreamMethod } from './server-stream-call';
+import { ConnectionCalls } from './connection-calls';
+import { type DuplexCall } from './duplex-call';
 import { StreamSubscription, type StreamSubscriptionHandlers } from './stream-subscription';
 import { connectFailureReason } from './grpc-failure';
 import { tlsChannelCredentials } from './tls';
-import { startUnaryCall, type UnaryMethod } from './unary-call';
 import { redactedOptions } from './redact';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
@@ -51,13 +49,11 @@ export class KubeMQConnection {
   readonly clientId: string;
   private readonly options: KubeMQConnectionOptions;
   private readonly client: Client;
-  /** The client's channel: unary calls go straight to it (see ./unary-call). */
+  /** The client's channel: calls go straight to it or its subchannel (./connection-calls). */
   private readonly channel: ChannelInterface;
   private readonly methods: KubeMQMethods;
-  private readonly metadata: Metadata;
+  private readonly calls: ConnectionCalls;
   private readonly subscriptions = new Set<StreamSubscription<unknown>>();
-  /** Open bidirectional calls (openDuplex, openDuplexCall), cancelled at close(). */
-  private readonly duplexes = new Set<{ cancel(): void }>();
   private closed = false;
 
   constructor(options: KubeMQConnectionOptions) {
@@ -68,10 +64,12 @@ export class KubeMQConnection {
     this.address = options.address.trim();
     this.clientId = options.clientId || defaultClientId();
     this.methods = prepareMethods();
-    this.metadata = new Metadata();
-    if (options.authToken) this.metadata.set('authorization', options.authToken);
-    this.client = new Client(this.address, credentialsFor(options), channelOptionsFor(options));
+    const metadata = new Metadata();
+    if (options.authToken) metadata.set('authorization', options.authToken);
+    const channelOptions = channelOptionsFor(options);
+    this.client = new Client(this.address, credentialsFor(options), channelOptions);
     this.channel = this.client.getChannel();
+    this.calls = new ConnectionCalls(this.address, this.channel, metadata, options, channelOptions);
   }
 
   /** Shown without the token, key or certificate contents (they never reach logs). */
@@ -132,7 +130,7 @@ export class KubeMQConnection {
 
   /** Pings the broker; fails when no answer comes within `timeoutMs`. */
   ping(timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<PingResult> {
-    return this.unary<object, PingResult>(this.methods.Ping, {}, Date.now() + timeoutMs);
+    return this.calls.unary<object, PingResult>(this.methods.Ping, {}, Date.now() + timeoutMs);
   }
 
   /**
@@ -156,7 +154,7 @@ export class KubeMQConnection {
     callback: (error: KubeMQError | undefined, response?: KubeMQResponse) => void,
   ): () => void {
     const deadline = Date.now() + request.Timeout + REQUEST_DEADLINE_MARGIN_MS;
-    return this.unaryCall<KubeMQRequest, KubeMQResponse>(
+    return this.calls.unaryCall<KubeMQRequest, KubeMQResponse>(
       this.methods.SendRequest,
       request,
       deadline,
@@ -168,17 +166,31 @@ export class KubeMQConnection {
    * Answers a request; the broker routes it by `ReplyChannel`. A broker
    * that does not take it within `timeoutMs` fails the call (default 10 s).
    */
-  async sendResponse(response: KubeMQResponse, timeoutMs = DEFAULT_CALL_TIMEOUT_MS): Promise<void> {
-    await this.unary<KubeMQResponse, object>(
+  sendResponse(response: KubeMQResponse, timeoutMs = DEFAULT_CALL_TIMEOUT_MS): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.sendResponseWithCallback(response, timeoutMs, (error) =>
+        error ? reject(error) : resolve(),
+      );
+    });
+  }
+
+  /** Callback form of {@link sendResponse} for the hot path: `done` is called once. */
+  sendResponseWithCallback(
+    response: KubeMQResponse,
+    timeoutMs: number,
+    done: (error: KubeMQError | undefined) => void,
+  ): void {
+    this.calls.unaryCall<KubeMQResponse, object>(
       this.methods.SendResponse,
       response,
       Date.now() + timeoutMs,
+      done,
     );
   }
 
   /** Publishes an event (fire-and-forget on the broker side); fails after `timeoutMs` (default 10 s). */
   sendEvent(event: KubeMQEvent, timeoutMs = DEFAULT_CALL_TIMEOUT_MS): Promise<KubeMQResult> {
-    return this.unary<KubeMQEvent, KubeMQResult>(
+    return this.calls.unary<KubeMQEvent, KubeMQResult>(
       this.methods.SendEvent,
       event,
       Date.now() + timeoutMs,
@@ -234,12 +246,12 @@ export class KubeMQConnection {
     request: Req,
     timeoutMs = DEFAULT_CALL_TIMEOUT_MS,
   ): Promise<Res> {
-    return this.unary<Req, Res>(this.methods[method], request, Date.now() + timeoutMs);
+    return this.calls.unary<Req, Res>(this.methods[method], request, Date.now() + timeoutMs);
   }
 
   /** Opens one server stream of `method` (no re-subscription: see {@link subscribe}). */
   openServerStream<Req, Res>(method: KubeMQMethodName, request: Req): ClientReadableStream<Res> {
-    return this.serverStream<Req, Res>(this.methods[method], request);
+    return this.calls.serverStream<Req, Res>(this.methods[method], request);
   }
 
   /**
@@ -249,15 +261,7 @@ export class KubeMQConnection {
    * cancels it at `close()` if it is still open.
    */
   openDuplexCall<Req, Res>(method: KubeMQMethodName): DuplexCall<Req, Res> {
-    if (this.closed) throw closedError(this.address);
-    const call = new DuplexCall<Req, Res>(
-      this.channel,
-      this.methods[method] as unknown as CallMethod<Req, Res>,
-      this.callMetadata(),
-    );
-    this.duplexes.add(call);
-    call.on('status', () => this.duplexes.delete(call));
-    return call;
+    return this.calls.duplex<Req, Res>(this.methods[method]);
   }
 
   /**
@@ -275,8 +279,7 @@ export class KubeMQConnection {
     this.closed = true;
     for (const subscription of this.subscriptions) subscription.cancel();
     this.subscriptions.clear();
-    for (const stream of this.duplexes) stream.cancel();
-    this.duplexes.clear();
+    this.calls.close();
     this.client.close();
   }
 
@@ -287,62 +290,6 @@ export class KubeMQConnection {
     subscription.start();
     return subscription;
   }
-
-  private unary<Req, Res>(
-    method: KubeMQMethods[keyof KubeMQMethods],
-    request: Req,
-    deadline: number,
-  ): Promise<Res> {
-    return new Promise<Res>((resolve, reject) => {
-      this.unaryCall<Req, Res>(method, request, deadline, (error, response) =>
-        error ? reject(error) : resolve(response as Res),
-      );
-    });
-  }
-
-  private unaryCall<Req, Res>(
-    method: KubeMQMethods[keyof KubeMQMethods],
-    request: Req,
-    deadline: number,
-    callback: (error: KubeMQError | undefined, response?: Res) => void,
-  ): () => void {
-    if (this.closed) {
-      const error = closedError(this.address);
-      process.nextTick(() => callback(error));
-      return () => undefined;
-    }
-    return startUnaryCall<Req, Res>(
-      this.channel,
-      method as unknown as UnaryMethod<Req, Res>,
-      request,
-      this.callMetadata(),
-      deadline,
-      (error, response) =>
-        error ? callback(KubeMQError.fromGrpc(error)) : callback(undefined, response),
-    );
-  }
-
-  /** Metadata for one call: grpc-js adds headers to it, so each call gets its own. */
-  private callMetadata(): Metadata {
-    return this.options.authToken ? this.metadata.clone() : new Metadata();
-  }
-
-  private serverStream<Req, Res>(
-    method: KubeMQMethods[keyof KubeMQMethods],
-    request: Req,
-  ): ClientReadableStream<Res> {
-    const call = new ServerStreamCall<Res>(
-      this.channel,
-      method as unknown as StreamMethod<unknown, Res>,
-      request,
-      this.callMetadata(),
-    );
-    return call.asReadable<Res>();
-  }
-}
-
-function closedError(address: string): KubeMQError {
-  return new KubeMQError(`KubeMQ connection to ${address} is closed`, GrpcStatus.UNAVAILABLE);
 }
 
 function credentialsFor(options: KubeMQConnectionOptions): ChannelCredentials {

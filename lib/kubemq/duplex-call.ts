@@ -1,14 +1,18 @@
 import { EventEmitter } from 'node:events';
+import { status as GrpcStatus, type Metadata, type StatusObject } from '@grpc/grpc-js';
+import { type CallOpener, type OpenCall } from './call-opener';
 import {
-  status as GrpcStatus,
-  type ChannelInterface,
-  type Metadata,
-  type StatusObject,
-} from '@grpc/grpc-js';
-import { decodeReceived, serviceErrorOf, type CallMethod, type ChannelCall } from './channel-call';
+  decodeReceived,
+  frameRequest,
+  reason,
+  serviceErrorOf,
+  type CallMethod,
+} from './channel-call';
+import { type Frame } from './protobuf-wire';
 
 /**
- * A bidirectional call made directly on the channel, for streams opened per
+ * A bidirectional call made without grpc-js's Client layer (on the
+ * subchannel or the channel: ./call-opener), for streams opened per
  * message (StreamQueueMessage: one per queue message). It emits what a
  * grpc-js ClientDuplexStream emits to a reader — `'data'` for each decoded
  * message, `'error'` (a ServiceError, for a non-OK end) then `'status'` —
@@ -19,21 +23,18 @@ import { decodeReceived, serviceErrorOf, type CallMethod, type ChannelCall } fro
  * the transport, as the Duplex stream would do.
  */
 export class DuplexCall<Req, Res> extends EventEmitter {
-  private readonly call: ChannelCall;
-  private readonly queue: Buffer[] = [];
+  private readonly call: OpenCall;
+  private readonly queue: Frame[] = [];
   private writing = false;
   private ended = false;
 
   constructor(
-    channel: ChannelInterface,
+    opener: CallOpener,
     private readonly method: CallMethod<Req, Res>,
-    metadata: Metadata,
   ) {
     super();
-    const call = channel.createCall(method.path, Infinity, null, null, null);
-    this.call = call;
     let readError: StatusObject | null = null;
-    call.start(metadata, {
+    const call = opener.open(method.path, {
       onReceiveMetadata: (received: Metadata) => this.emit('metadata', received),
       onReceiveMessage: (message: Buffer) => {
         if (readError) return;
@@ -54,23 +55,24 @@ export class DuplexCall<Req, Res> extends EventEmitter {
         this.emit('status', final);
       },
     });
+    this.call = call;
     call.startRead();
   }
 
   /** Sends `message` (after those written before it). False once the call has ended. */
   write(message: Req): boolean {
     if (this.ended) return false;
-    let bytes: Buffer;
+    let frame: Frame;
     try {
-      bytes = this.method.requestSerialize(message);
+      frame = frameRequest(this.method, message);
     } catch (error) {
       this.call.cancelWithStatus(
         GrpcStatus.INTERNAL,
-        `Request message serialization failure: ${error instanceof Error ? error.message : String(error)}`,
+        `Request message serialization failure: ${reason(error)}`,
       );
       return false;
     }
-    this.queue.push(bytes);
+    this.queue.push(frame);
     this.flush();
     return true;
   }
@@ -85,14 +87,9 @@ export class DuplexCall<Req, Res> extends EventEmitter {
     const next = this.queue.shift();
     if (!next) return;
     this.writing = true;
-    this.call.sendMessageWithContext(
-      {
-        callback: () => {
-          this.writing = false;
-          this.flush();
-        },
-      },
-      next,
-    );
+    this.call.sendFrame(next, () => {
+      this.writing = false;
+      this.flush();
+    });
   }
 }

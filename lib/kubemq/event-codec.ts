@@ -1,4 +1,5 @@
 import {
+  apartBytes,
   bytesOf,
   fieldSize,
   readTag,
@@ -23,6 +24,7 @@ import {
   WIRE_VARINT,
   WireReader,
   WireWriter,
+  type Frame,
 } from './protobuf-wire';
 
 /**
@@ -37,6 +39,15 @@ const EMPTY = Buffer.alloc(0);
 
 /** Encodes an Event (field numbers 1–7 of `message Event`). */
 export function serializeEvent(event: KubeMQEvent): Buffer {
+  return writeEvent(event, false) as Buffer;
+}
+
+/** An Event as its gRPC frame, a large Body not copied (see WireWriter). */
+export function frameEvent(event: KubeMQEvent): Frame {
+  return writeEvent(event, true);
+}
+
+function writeEvent(event: KubeMQEvent, framed: boolean): Frame {
   const m = event as unknown as Record<string, unknown>;
   const eventId = text(m.EventID);
   const clientId = text(m.ClientID);
@@ -57,6 +68,8 @@ export function serializeEvent(event: KubeMQEvent): Buffer {
       fieldSize(body.length) +
       (store ? 2 : 0) +
       tagsSize(tags),
+    framed,
+    apartBytes(framed, body),
   );
   writeString(w, 1, eventId, eventIdLength);
   writeString(w, 2, clientId, clientIdLength);
@@ -65,7 +78,7 @@ export function serializeEvent(event: KubeMQEvent): Buffer {
   writeBytes(w, 5, body);
   if (store) writeVarint(w, 6, 1);
   writeTags(w, 7, tags);
-  return w.buf;
+  return w.frame();
 }
 
 /** Decodes an Event; throws on malformed input. */

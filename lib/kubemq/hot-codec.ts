@@ -7,6 +7,7 @@ import {
 } from './messages';
 import {
   int64Parts,
+  LARGE_BYTES_FIELD,
   utf8Length,
   varint32Size,
   varint64Size,
@@ -14,6 +15,7 @@ import {
   WIRE_VARINT,
   WireReader,
   WireWriter,
+  type Frame,
 } from './protobuf-wire';
 
 /**
@@ -59,8 +61,23 @@ function varintFieldSize(value: number): number {
 
 export type TagEntry = [key: string, value: string, keyLength: number, valueLength: number];
 
+/** Entries of frozen tag objects: senders reuse a few of those (e.g. one per body format) on every message. */
+const frozenTagEntries = new WeakMap<object, TagEntry[] | undefined>();
+
 export function tagEntries(tags: unknown): TagEntry[] | undefined {
   if (!tags || typeof tags !== 'object') return undefined;
+  if (!Object.isFrozen(tags)) return entriesOf(tags);
+  if (frozenTagEntries.has(tags)) return frozenTagEntries.get(tags);
+  const entries = entriesOf(tags);
+  // Only plain strings are sure to read the same next time.
+  const values = tags as Record<string, unknown>;
+  if (Object.keys(values).every((key) => typeof values[key] === 'string')) {
+    frozenTagEntries.set(tags, entries);
+  }
+  return entries;
+}
+
+function entriesOf(tags: object): TagEntry[] | undefined {
   let entries: TagEntry[] | undefined;
   for (const key in tags) {
     if (!Object.prototype.hasOwnProperty.call(tags, key)) continue;
@@ -107,8 +124,25 @@ export function writeVarint(w: WireWriter, field: number, value: number): void {
   else w.varint64({ lo: value >>> 0, hi: 0xffffffff });
 }
 
+/** Bytes of the large fields a framed writer leaves apart (see WireWriter). */
+export function apartBytes(framed: boolean, ...fields: Uint8Array[]): number {
+  if (!framed) return 0;
+  let apart = 0;
+  for (const field of fields) if (field.length >= LARGE_BYTES_FIELD) apart += field.length;
+  return apart;
+}
+
 /** Encodes a Request (field numbers 1–12 of `message Request`). */
 export function serializeRequest(request: KubeMQRequest): Buffer {
+  return writeRequest(request, false) as Buffer;
+}
+
+/** A Request as its gRPC frame, a large Body not copied (see WireWriter). */
+export function frameRequest(request: KubeMQRequest): Frame {
+  return writeRequest(request, true);
+}
+
+function writeRequest(request: KubeMQRequest, framed: boolean): Frame {
   const m = request as unknown as Record<string, unknown>;
   const requestId = text(m.RequestID);
   const clientId = text(m.ClientID);
@@ -141,6 +175,8 @@ export function serializeRequest(request: KubeMQRequest): Buffer {
       varintFieldSize(cacheTtl) +
       fieldSize(span.length) +
       tagsSize(tags),
+    framed,
+    apartBytes(framed, body, span),
   );
   writeString(w, 1, requestId, requestIdLength);
   writeVarint(w, 2, type);
@@ -154,11 +190,20 @@ export function serializeRequest(request: KubeMQRequest): Buffer {
   writeVarint(w, 10, cacheTtl);
   writeBytes(w, 11, span);
   writeTags(w, 12, tags);
-  return w.buf;
+  return w.frame();
 }
 
 /** Encodes a Response (field numbers 1–11 of `message Response`). */
 export function serializeResponse(response: KubeMQResponse): Buffer {
+  return writeResponse(response, false) as Buffer;
+}
+
+/** A Response as its gRPC frame, a large Body not copied (see WireWriter). */
+export function frameResponse(response: KubeMQResponse): Frame {
+  return writeResponse(response, true);
+}
+
+function writeResponse(response: KubeMQResponse, framed: boolean): Frame {
   const m = response as unknown as Record<string, unknown>;
   const clientId = text(m.ClientID);
   const requestId = text(m.RequestID);
@@ -189,6 +234,8 @@ export function serializeResponse(response: KubeMQResponse): Buffer {
       fieldSize(errorLength) +
       fieldSize(span.length) +
       tagsSize(tags),
+    framed,
+    apartBytes(framed, body, span),
   );
   writeString(w, 1, clientId, clientIdLength);
   writeString(w, 2, requestId, requestIdLength);
@@ -204,7 +251,7 @@ export function serializeResponse(response: KubeMQResponse): Buffer {
   writeString(w, 9, error, errorLength);
   writeBytes(w, 10, span);
   writeTags(w, 11, tags);
-  return w.buf;
+  return w.frame();
 }
 
 export function readTag(reader: WireReader, tags: Tags): void {

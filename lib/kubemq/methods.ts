@@ -3,6 +3,8 @@ import {
   deserializeEmpty,
   deserializeRequest,
   deserializeResponse,
+  frameRequest,
+  frameResponse,
   serializeEmpty,
   serializeRequest,
   serializeResponse,
@@ -11,15 +13,22 @@ import {
   deserializeEvent,
   deserializeEventReceive,
   deserializeResult,
+  frameEvent,
   serializeEvent,
   serializeEventReceive,
   serializeResult,
 } from './event-codec';
+import { type Frame } from './protobuf-wire';
 import { kubemqServiceDefinition, type KubeMQMethodName } from './proto';
 
-type Method = MethodDefinition<object, object>;
+/**
+ * A method definition; `requestFrame`, where there is one, writes the
+ * request straight into its gRPC frame (a large body not copied).
+ */
+type Method = MethodDefinition<object, object> & { requestFrame?: (value: object) => Frame };
 type Encode = (value: object) => Buffer;
 type Decode = (bytes: Buffer) => object;
+type FrameEncode = (value: object) => Frame;
 
 /** Every RPC of the service, with its path and (de)serializers resolved once. */
 export type KubeMQMethods = Record<KubeMQMethodName, Method>;
@@ -38,13 +47,19 @@ export function fastServiceDefinition(): Record<KubeMQMethodName, Method> {
   const request = {
     serialize: serializeRequest as Encode,
     deserialize: deserializeRequest as Decode,
+    frame: frameRequest as FrameEncode,
   };
   const response = {
     serialize: serializeResponse as Encode,
     deserialize: deserializeResponse as Decode,
+    frame: frameResponse as FrameEncode,
   };
   const empty = { serialize: serializeEmpty as Encode, deserialize: deserializeEmpty as Decode };
-  const event = { serialize: serializeEvent as Encode, deserialize: deserializeEvent as Decode };
+  const event = {
+    serialize: serializeEvent as Encode,
+    deserialize: deserializeEvent as Decode,
+    frame: frameEvent as FrameEncode,
+  };
   const result = { serialize: serializeResult as Encode, deserialize: deserializeResult as Decode };
   const received = {
     serialize: serializeEventReceive as Encode,
@@ -65,12 +80,13 @@ export function fastServiceDefinition(): Record<KubeMQMethodName, Method> {
 
 function withCodecs(
   method: Method,
-  input: { serialize: Encode; deserialize: Decode } | undefined,
+  input: { serialize: Encode; deserialize: Decode; frame?: FrameEncode } | undefined,
   output: { serialize: Encode; deserialize: Decode },
 ): Method {
   return {
     ...method,
     ...(input && { requestSerialize: input.serialize, requestDeserialize: input.deserialize }),
+    ...(input?.frame && { requestFrame: input.frame }),
     responseSerialize: output.serialize,
     responseDeserialize: output.deserialize,
   };

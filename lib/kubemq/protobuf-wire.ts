@@ -83,13 +83,62 @@ export function varint64Size({ lo, hi }: Int64Parts): number {
   return size;
 }
 
-/** Writes into a Buffer allocated at the final size. */
+/** Bytes of the gRPC message prefix: a compressed flag and the message length (big-endian uint32). */
+export const GRPC_PREFIX_BYTES = 5;
+
+/**
+ * Bytes fields at least this long are not copied into a framed message:
+ * they go out as pieces of their own (see {@link WireWriter}). Below this,
+ * one more write on the HTTP/2 stream costs more than the copy.
+ */
+export const LARGE_BYTES_FIELD = 8_192;
+
+/** A gRPC message as it goes on the wire: its prefix and bytes, in one Buffer or in pieces. */
+export type Frame = Buffer | Buffer[];
+
+/**
+ * Writes into a Buffer allocated at the final size. A framed writer starts
+ * with the gRPC message prefix and leaves bytes fields of
+ * {@link LARGE_BYTES_FIELD} or more where they are: the message is then a
+ * list of pieces (the caller's Buffer among them) instead of a copy.
+ */
 export class WireWriter {
   readonly buf: Buffer;
   pos = 0;
+  private pieces: Buffer[] | undefined;
+  private pieceStart = 0;
 
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(size);
+  /**
+   * @param size the message's length in bytes
+   * @param framed start with the gRPC prefix
+   * @param external bytes of the large fields that will stay pieces of their own (framed only)
+   */
+  constructor(
+    size: number,
+    private readonly framed = false,
+    external = 0,
+  ) {
+    if (!framed) {
+      this.buf = Buffer.allocUnsafe(size);
+      return;
+    }
+    this.buf = Buffer.allocUnsafe(GRPC_PREFIX_BYTES + size - external);
+    this.buf[0] = 0;
+    this.buf.writeUInt32BE(size, 1);
+    this.pos = GRPC_PREFIX_BYTES;
+  }
+
+  /** True when `bytes` would stay a piece of its own rather than be copied. */
+  keepsApart(bytes: Uint8Array): boolean {
+    return this.framed && bytes.length >= LARGE_BYTES_FIELD;
+  }
+
+  /** The written message (framed: as pieces when a large field stayed apart). */
+  frame(): Frame {
+    const pieces = this.pieces;
+    if (!pieces) return this.buf;
+    if (this.pieceStart < this.pos) pieces.push(this.buf.subarray(this.pieceStart, this.pos));
+    return pieces;
   }
 
   varint32(value: number): void {
@@ -131,9 +180,44 @@ export class WireWriter {
   bytes(field: number, bytes: Uint8Array): void {
     this.tag(field, WIRE_LENGTH);
     this.varint32(bytes.length);
+    if (this.keepsApart(bytes)) {
+      const pieces = (this.pieces ??= []);
+      pieces.push(this.buf.subarray(this.pieceStart, this.pos), asBuffer(bytes));
+      this.pieceStart = this.pos;
+      return;
+    }
     this.buf.set(bytes, this.pos);
     this.pos += bytes.length;
   }
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** A serialized message as a gRPC frame (one copy; for messages without a framed encoder). */
+export function frameOf(message: Buffer): Buffer {
+  const frame = Buffer.allocUnsafe(GRPC_PREFIX_BYTES + message.length);
+  frame[0] = 0;
+  frame.writeUInt32BE(message.length, 1);
+  message.copy(frame, GRPC_PREFIX_BYTES);
+  return frame;
+}
+
+/** The message of a frame, without its prefix (a copy only when it is in pieces). */
+export function messageOf(frame: Frame): Buffer {
+  const whole = Buffer.isBuffer(frame) ? frame : Buffer.concat(frame);
+  return whole.subarray(GRPC_PREFIX_BYTES);
+}
+
+/** Bytes of a frame, prefix included. */
+export function frameLength(frame: Frame): number {
+  if (Buffer.isBuffer(frame)) return frame.length;
+  let length = 0;
+  for (const piece of frame) length += piece.length;
+  return length;
 }
 
 /** Reads a message from a Buffer; throws on truncated or malformed input. */

@@ -1,24 +1,19 @@
 import { EventEmitter } from 'node:events';
 import {
   status as GrpcStatus,
-  type ChannelInterface,
   type ClientReadableStream,
   type Metadata,
   type StatusObject,
 } from '@grpc/grpc-js';
-import {
-  decodeReceived,
-  sendSingleRequest,
-  serviceErrorOf,
-  type CallMethod,
-  type ChannelCall,
-} from './channel-call';
+import { type CallOpener, type OpenCall } from './call-opener';
+import { decodeReceived, sendSingleRequest, serviceErrorOf, type CallMethod } from './channel-call';
 
 /** A server-streaming RPC with its path and codec resolved once. */
 export type StreamMethod<Req, Res> = CallMethod<Req, Res>;
 
 /**
- * A server-streaming call made directly on the channel, for subscriptions:
+ * A server-streaming call made without grpc-js's Client layer (on the
+ * subchannel or the channel: ./call-opener), for subscriptions:
  * each message is decoded and emitted as `'data'` as soon as it arrives,
  * then the next one is read, without the Readable stream (buffering,
  * nextTick hops) that grpc-js's `makeServerStreamRequest` puts in between.
@@ -27,20 +22,13 @@ export type StreamMethod<Req, Res> = CallMethod<Req, Res>;
  * cancelled the same way.
  */
 export class ServerStreamCall<Res> extends EventEmitter {
-  private readonly call: ChannelCall;
+  private readonly call: OpenCall;
 
-  constructor(
-    channel: ChannelInterface,
-    method: StreamMethod<unknown, Res>,
-    request: unknown,
-    metadata: Metadata,
-  ) {
+  constructor(opener: CallOpener, method: StreamMethod<unknown, Res>, request: unknown) {
     super();
-    const call = channel.createCall(method.path, Infinity, null, null, null);
-    this.call = call;
     let readError: StatusObject | null = null;
     let ended = false;
-    call.start(metadata, {
+    const call = opener.open(method.path, {
       onReceiveMetadata: (received: Metadata) => this.emit('metadata', received),
       onReceiveMessage: (message: Buffer) => {
         if (readError) return;
@@ -60,6 +48,7 @@ export class ServerStreamCall<Res> extends EventEmitter {
         this.emit('status', final);
       },
     });
+    this.call = call;
     call.startRead();
     sendSingleRequest(call, method, request);
   }

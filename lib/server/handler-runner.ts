@@ -9,18 +9,27 @@ export type HandlerOutcome = { ok: true; value: unknown } | { ok: false; error: 
  * and exception filters) and waits for it to finish. An Observable result
  * counts by its last value. Never rejects.
  */
-export async function runHandler(
+export function runHandler(
   handler: MessageHandler,
   data: unknown,
   ctx: unknown,
 ): Promise<HandlerOutcome> {
+  let result: unknown;
   try {
-    const result: unknown = await handler(data, ctx);
-    if (isObservable(result)) return await lastOutcome(result);
-    return { ok: true, value: result };
+    result = handler(data, ctx);
   } catch (error) {
-    return { ok: false, error };
+    return Promise.resolve({ ok: false, error });
   }
+  // Nest's handlers return a promise: one `then` instead of an async function's layers.
+  return Promise.resolve(result).then(outcomeOf, failed);
+}
+
+function outcomeOf(result: unknown): HandlerOutcome | Promise<HandlerOutcome> {
+  return isObservable(result) ? lastOutcome(result) : { ok: true, value: result };
+}
+
+function failed(error: unknown): HandlerOutcome {
+  return { ok: false, error };
 }
 
 function lastOutcome(source: Observable<unknown>): Promise<HandlerOutcome> {

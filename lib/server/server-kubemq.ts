@@ -48,8 +48,12 @@ export class ServerKubeMQ
   private droppedSubscriptions = 0;
   private readonly events = new EventEmitter();
 
+  /** The start hook Nest's Server sets up (`done()` only), to tell it from one set by instrumentation. */
+  private readonly nestStartHook: unknown;
+
   constructor(private readonly options: KubeMQServerOptions) {
     super();
+    this.nestStartHook = this.onProcessingStartHook;
     this.events.on('error', () => undefined);
   }
 
@@ -170,9 +174,16 @@ export class ServerKubeMQ
     };
   }
 
-  /** Nest 11.1.4+ and 12 always have a start hook (by default it just calls done). */
+  /**
+   * Nest 11.1.4+ and 12 always have a start hook; Nest's own only calls
+   * `done`, so while it is in place the handler runs without it (the same
+   * thing, without a promise and three closures per message).
+   */
   private run(handler: MessageHandler, data: unknown, ctx: KubeMQContext): Promise<HandlerOutcome> {
-    if (typeof this.onProcessingStartHook !== 'function') return runHandler(handler, data, ctx);
+    const hook: unknown = this.onProcessingStartHook;
+    if (typeof hook !== 'function' || hook === this.nestStartHook) {
+      return runHandler(handler, data, ctx);
+    }
     return runWithStartHook(this.startHook, this.transportId, handler, data, ctx);
   }
 

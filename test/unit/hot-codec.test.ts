@@ -1,13 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { frameEvent, serializeEvent } from '../../lib/kubemq/event-codec';
 import {
   deserializeEmpty,
   deserializeRequest,
   deserializeResponse,
+  frameRequest,
+  frameResponse,
   serializeRequest,
   serializeResponse,
 } from '../../lib/kubemq/hot-codec';
+import { LARGE_BYTES_FIELD, type Frame } from '../../lib/kubemq/protobuf-wire';
 import {
+  makeEvent,
   makeRequest,
   makeResponse,
   type KubeMQRequest,
@@ -220,5 +225,79 @@ describe('hot Request/Response codec', () => {
       }
       if (protoThrew) assert.throws(() => deserializeRequest(truncated));
     }
+  });
+});
+
+describe('gRPC frames written by the codec (what the direct calls send)', () => {
+  const prefixed = (message: Buffer) => {
+    const prefix = Buffer.alloc(5);
+    prefix.writeUInt32BE(message.length, 1);
+    return Buffer.concat([prefix, message]);
+  };
+  const whole = (frame: Frame) => (Buffer.isBuffer(frame) ? frame : Buffer.concat(frame));
+  const cases = [
+    {
+      name: 'Request',
+      build: (Body: Buffer) =>
+        makeRequest({ RequestID: 'r1', Channel: 'orders', Body, Timeout: 1000, Tags: { k: 'v' } }),
+      serialize: (m: never) => serializeRequest(m),
+      frame: (m: never) => frameRequest(m),
+    },
+    {
+      name: 'Response',
+      build: (Body: Buffer) =>
+        makeResponse({ RequestID: 'r1', Body, Executed: true, Timestamp: '17', Tags: { k: 'v' } }),
+      serialize: (m: never) => serializeResponse(m),
+      frame: (m: never) => frameResponse(m),
+    },
+    {
+      name: 'Event',
+      build: (Body: Buffer) => makeEvent({ EventID: 'e1', Channel: 'c', Body, Tags: { k: 'v' } }),
+      serialize: (m: never) => serializeEvent(m),
+      frame: (m: never) => frameEvent(m),
+    },
+  ];
+
+  for (const c of cases) {
+    it(`${c.name}: a small body is copied into one frame, the message's exact bytes`, () => {
+      const message = c.build(Buffer.from('small body')) as never;
+      const frame = c.frame(message);
+      assert.ok(Buffer.isBuffer(frame));
+      assert.deepEqual(frame, prefixed(c.serialize(message)));
+    });
+
+    it(`${c.name}: a body of ${LARGE_BYTES_FIELD} bytes or more is sent as it is, not copied`, () => {
+      const body = Buffer.alloc(LARGE_BYTES_FIELD * 8, 9);
+      const message = c.build(body) as never;
+      const frame = c.frame(message);
+      assert.ok(Array.isArray(frame), 'pieces');
+      assert.ok(
+        frame.some((piece) => piece === body),
+        "the caller's Buffer itself is one of the pieces",
+      );
+      assert.deepEqual(whole(frame), prefixed(c.serialize(message)));
+    });
+  }
+});
+
+describe('tags the sender reuses (frozen objects)', () => {
+  it('encode exactly as a fresh object would, every time', () => {
+    const frozen = Object.freeze({ 'nestjs-kubemq.body': 'binary', k: 'v' });
+    const fresh = { 'nestjs-kubemq.body': 'binary', k: 'v' };
+    const expected = serializeRequest(makeRequest({ Channel: 'c', Tags: fresh }));
+    for (let i = 0; i < 3; i += 1) {
+      assert.deepEqual(serializeRequest(makeRequest({ Channel: 'c', Tags: frozen })), expected);
+    }
+  });
+
+  it('values that are not strings are read each time', () => {
+    let n = 0;
+    const counter = { toString: () => String((n += 1)) };
+    const frozen = Object.freeze({ count: counter as unknown as string });
+    const first = deserializeRequest(serializeRequest(makeRequest({ Channel: 'c', Tags: frozen })));
+    const second = deserializeRequest(
+      serializeRequest(makeRequest({ Channel: 'c', Tags: frozen })),
+    );
+    assert.notEqual(first.Tags.count, second.Tags.count);
   });
 });

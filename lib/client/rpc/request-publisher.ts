@@ -1,7 +1,8 @@
 import { type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { type KubeMQConnection } from '../../kubemq/connection';
 import { packetMetadata } from '../events/event-publisher';
-import { type PendingRequests } from '../pending-requests';
+import { type KubeMQError } from '../../kubemq/kubemq-error';
+import { type PendingRequest, type PendingRequests } from '../pending-requests';
 import { encodeRequest } from '../request-encoder';
 import { type KubeMQRequest, type KubeMQResponse } from '../../kubemq/messages';
 import { decodeResponse, describeRequestError, type DecodedResponse } from '../response-decoder';
@@ -28,7 +29,7 @@ export function publishRequest(
   callback: (packet: WritePacket) => void,
   decoding?: ResponseDecoding,
 ): () => void {
-  let request;
+  let request: KubeMQRequest;
   try {
     request = encodeRequest(
       channel,
@@ -41,46 +42,72 @@ export function publishRequest(
     callback({ err: error, isDisposed: true });
     return () => undefined;
   }
-  let settled = false;
-  const settle = (result: WritePacket) => {
-    if (settled) return;
-    settled = true;
-    forget();
-    callback(result);
-  };
-  const forget = pending.add((reason) => {
-    cancel();
-    settle({ err: reason, isDisposed: true });
-  });
-  const cancel = connection.sendRequestWithCallback(request, (error, response) => {
-    if (error) return settle({ err: describeRequestError(request, error), isDisposed: true });
-    if (decoding) return settleDecoded(decoding(request, response!), settle);
-    const decoded = decodeResponse(request, response!);
-    settle(
+  const sent = new SentRequest(request, pending, callback, decoding);
+  sent.start(connection);
+  return () => sent.unsubscribe();
+}
+
+/** One request on its way: one object rather than a closure for each way it can end. */
+class SentRequest implements PendingRequest {
+  private settled = false;
+  private cancel: () => void = () => undefined;
+
+  constructor(
+    private readonly request: KubeMQRequest,
+    private readonly pending: PendingRequests,
+    private readonly callback: (packet: WritePacket) => void,
+    private readonly decoding: ResponseDecoding | undefined,
+  ) {}
+
+  start(connection: KubeMQConnection): void {
+    this.pending.add(this);
+    this.cancel = connection.sendRequestWithCallback(this.request, (error, response) =>
+      this.answered(error, response),
+    );
+  }
+
+  /** The client closed: fail at once. */
+  fail(reason: Error): void {
+    this.cancel();
+    this.settle({ err: reason, isDisposed: true });
+  }
+
+  /** Nest unsubscribed before the answer. */
+  unsubscribe(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.pending.delete(this);
+    this.cancel();
+  }
+
+  private answered(error: KubeMQError | undefined, response: KubeMQResponse | undefined): void {
+    const { request } = this;
+    if (error) {
+      this.settle({ err: describeRequestError(request, error), isDisposed: true });
+      return;
+    }
+    if (this.decoding) {
+      this.decoding(request, response!).then(
+        (decoded) => this.settleDecoded(decoded),
+        (failure: unknown) => this.settle({ err: failure, isDisposed: true }),
+      );
+      return;
+    }
+    this.settleDecoded(decodeResponse(request, response!));
+  }
+
+  private settleDecoded(decoded: DecodedResponse): void {
+    this.settle(
       decoded.ok
         ? { response: decoded.value, isDisposed: true }
         : { err: decoded.error, isDisposed: true },
     );
-  });
-  return () => {
-    if (settled) return;
-    settled = true;
-    forget();
-    cancel();
-  };
-}
+  }
 
-function settleDecoded(
-  decoded: Promise<DecodedResponse>,
-  settle: (result: WritePacket) => void,
-): void {
-  decoded.then(
-    (result) =>
-      settle(
-        result.ok
-          ? { response: result.value, isDisposed: true }
-          : { err: result.error, isDisposed: true },
-      ),
-    (error: unknown) => settle({ err: error, isDisposed: true }),
-  );
+  private settle(result: WritePacket): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.pending.delete(this);
+    this.callback(result);
+  }
 }

@@ -31,66 +31,114 @@ export const requestConsumer: ConsumerKind = {
       }),
       {
         ...host.lifecycle(entry.channel),
-        onMessage: (request) => void answerRequest(host, entry, request),
+        onMessage: (request) => answerRequest(host, entry, request),
       },
     );
     return { stop: () => subscription.cancel() };
   },
 };
 
-async function answerRequest(
+function answerRequest(
   host: ConsumerHost,
   entry: PlannedSubscription,
   request: KubeMQRequest,
-): Promise<void> {
-  const done = host.startWork();
-  const isQuery = entry.kind === 'query';
+): void {
   const ctx = KubeMQContext.forRequest(entry.kind as 'command' | 'query', entry.channel, request);
-  const span = host.tracing?.start(ctx, entry.group, request.Body.length);
-  let processing = false;
-  // As in Nest's own transports, processing ends when the response is handed
-  // over, before it is sent: the caller may have it before SendResponse returns.
-  const endProcessing = () => {
-    if (!processing) return;
-    processing = false;
-    host.endProcessing(ctx);
-  };
-  try {
-    let outcome: HandlerOutcome;
-    let encoded: EncodedBody | undefined;
-    if (host.serialization) {
-      ({ outcome, encoded } = await runSerialized(host, entry, request, ctx, span, () => {
-        processing = true;
-      }));
-    } else {
-      processing = true;
+  new RequestAnswer(host, entry, request, ctx).start();
+}
+
+/**
+ * One request from its arrival to its answer: Nest's pipeline, the
+ * Response, SendResponse. Written with callbacks on one object rather than
+ * an async function, so that a request costs the handler's own promise and
+ * little else on the way.
+ */
+class RequestAnswer {
+  private readonly done: () => void;
+  private readonly span: IncomingSpan | undefined;
+  private processing = false;
+
+  constructor(
+    private readonly host: ConsumerHost,
+    private readonly entry: PlannedSubscription,
+    private readonly request: KubeMQRequest,
+    private readonly ctx: KubeMQContext,
+  ) {
+    this.done = host.startWork();
+    this.span = host.tracing?.start(ctx, entry.group, request.Body.length);
+  }
+
+  start(): void {
+    const { host, entry, request, ctx } = this;
+    try {
+      if (host.serialization) {
+        runSerialized(host, entry, request, ctx, this.span, () => {
+          this.processing = true;
+        }).then(
+          ({ outcome, encoded }) => this.respond(outcome, encoded),
+          (error: unknown) => this.fail(error),
+        );
+        return;
+      }
+      this.processing = true;
       const data = decodeBody(request.Body, bodyFormatOf(request.Tags));
-      outcome = await host.run(entry.handler, data, ctx, span);
+      host.run(entry.handler, data, ctx, this.span).then(
+        (outcome) => this.respond(outcome, undefined),
+        (error: unknown) => this.fail(error),
+      );
+    } catch (error) {
+      this.fail(error);
     }
-    const response = buildSendableResponse(
-      request,
-      isQuery,
-      outcome,
-      host.connection.clientId,
-      (error) =>
-        host.logger.error(
-          `The handler of "${entry.channel}" returned a value that cannot be sent: ${error.message}`,
-        ),
-      encoded,
-    );
-    endProcessing();
-    span?.end(outcome.ok ? undefined : outcome.error);
-    // Past the sender's own timeout nobody waits for it: don't wait longer either.
-    await host.connection.sendResponse(response, Math.max(1_000, request.Timeout));
-  } catch (error) {
-    host.reportError(
+  }
+
+  private respond(outcome: HandlerOutcome, encoded: EncodedBody | undefined): void {
+    const { host, entry, request } = this;
+    try {
+      const response = buildSendableResponse(
+        request,
+        entry.kind === 'query',
+        outcome,
+        host.connection.clientId,
+        (error) =>
+          host.logger.error(
+            `The handler of "${entry.channel}" returned a value that cannot be sent: ${error.message}`,
+          ),
+        encoded,
+      );
+      // As in Nest's own transports, processing ends when the response is handed
+      // over, before it is sent: the caller may have it before SendResponse returns.
+      this.endProcessing();
+      this.span?.end(outcome.ok ? undefined : outcome.error);
+      // Past the sender's own timeout nobody waits for it: don't wait longer either.
+      host.connection.sendResponseWithCallback(
+        response,
+        Math.max(1_000, request.Timeout),
+        (error) => (error ? this.fail(error) : this.finish()),
+      );
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private fail(error: unknown): void {
+    const { request } = this;
+    this.host.reportError(
       `Could not answer request ${request.RequestID} on "${request.Channel}"`,
       error,
     );
-  } finally {
-    endProcessing();
-    span?.end();
-    done();
+    this.finish();
+  }
+
+  private finish(): void {
+    this.endProcessing();
+    this.span?.end();
+    this.done();
+  }
+
+  private endProcessing(): void {
+    if (!this.processing) return;
+    this.processing = false;
+    this.host.endProcessing(this.ctx);
   }
 }
 

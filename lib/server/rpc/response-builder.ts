@@ -1,7 +1,26 @@
 import { encodeWireError, INTERNAL_ERROR } from '../../errors/wire-error';
-import { makeResponse, type KubeMQRequest, type KubeMQResponse } from '../../kubemq/messages';
-import { BODY_FORMAT_TAG, encodeBody, type EncodedBody } from '../../serializers/body-codec';
+import {
+  makeResponse,
+  type KubeMQRequest,
+  type KubeMQResponse,
+  type Tags,
+} from '../../kubemq/messages';
+import {
+  BODY_FORMAT_TAG,
+  encodeBody,
+  type BodyFormat,
+  type EncodedBody,
+} from '../../serializers/body-codec';
 import { type HandlerOutcome } from '../handler-runner';
+
+/** A query answer's tags: one frozen object per format, whose encoding the codec keeps. */
+const FORMAT_TAGS: Record<BodyFormat, Tags> = {
+  json: Object.freeze({ [BODY_FORMAT_TAG]: 'json' }),
+  text: Object.freeze({ [BODY_FORMAT_TAG]: 'text' }),
+  binary: Object.freeze({ [BODY_FORMAT_TAG]: 'binary' }),
+  none: Object.freeze({ [BODY_FORMAT_TAG]: 'none' }),
+  serialized: Object.freeze({ [BODY_FORMAT_TAG]: 'serialized' }),
+};
 
 /**
  * The Response for a handled request. Commands carry only Executed and the
@@ -32,7 +51,7 @@ function buildResponse(
   if (isQuery) {
     const { body, format } = encoded ?? encodeBody(outcome.value);
     response.Body = body;
-    response.Tags = { [BODY_FORMAT_TAG]: format };
+    response.Tags = FORMAT_TAGS[format] ?? { [BODY_FORMAT_TAG]: format };
   }
   return response;
 }
