@@ -9,11 +9,8 @@ export type { KubeMQStoredEvent, KubeMQStoreOptions } from './client/events-stor
 export type { EventsStoreStart } from './kubemq/events-store/start-position';
 export { subscriberClientId } from './kubemq/events-store/subscriber-id';
 export type { KubeMQClientOptions, KubeMQCommandResponse } from './client/client-kubemq.options';
-export {
-  KubeMQContext,
-  type KubeMQMessageInfo,
-  type KubeMQMessageType,
-} from './ctx-host/kubemq.context';
+export { KubeMQContext } from './ctx-host/kubemq.context';
+export type { KubeMQMessageInfo, KubeMQMessageType } from './ctx-host/message-info';
 export {
   KubeMQRecord,
   KubeMQRecordBuilder,

@@ -1,6 +1,12 @@
 import { type INestMicroservice, type LoggerService, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ServerKubeMQ, type KubeMQContext, type KubeMQServerOptions } from '../../lib';
+import { lastValueFrom } from 'rxjs';
+import {
+  ServerKubeMQ,
+  type ClientKubeMQ,
+  type KubeMQContext,
+  type KubeMQServerOptions,
+} from '../../lib';
 import { delay } from './nest';
 
 /** One event a handler saw. */
@@ -113,4 +119,18 @@ export async function startStoreApp(
   const app = await NestFactory.createMicroservice(module, { strategy: server, logger });
   await app.listen();
   return { app, server };
+}
+
+/** Stores `n` events `{ n: from.. }` on `channel`, `gapMs` apart. */
+export async function storeNumbered(
+  client: ClientKubeMQ,
+  channel: string,
+  from: number,
+  count: number,
+  gapMs = 0,
+) {
+  for (const n of range(from, from + count - 1)) {
+    await lastValueFrom(client.storeEvent(channel, { n }));
+    if (gapMs) await delay(gapMs);
+  }
 }

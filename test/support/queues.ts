@@ -1,6 +1,6 @@
 import { type LoggerService } from '@nestjs/common';
 import { firstValueFrom } from 'rxjs';
-import { type ClientKubeMQ, type KubeMQQueueMessage } from '../../lib';
+import { type ClientKubeMQ, type KubeMQContext, type KubeMQQueueMessage } from '../../lib';
 import { delay } from './nest';
 
 /** Polls `condition` every 20 ms until it holds; fails naming `what` after `timeoutMs`. */
@@ -52,4 +52,17 @@ export class CapturingLogger implements LoggerService {
   private add(level: string, message: unknown): void {
     this.lines.push({ level, message: String(message) });
   }
+}
+
+/** One delivery a queue handler saw (the queue-consume suites). */
+export interface Seen {
+  data: unknown;
+  receiveCount: number;
+  ctx: KubeMQContext;
+  at: number;
+}
+
+/** What a handler saw of one delivery, and when. */
+export function seenOf(data: unknown, ctx: KubeMQContext): Seen {
+  return { data, receiveCount: ctx.getReceiveCount(), ctx, at: Date.now() };
 }

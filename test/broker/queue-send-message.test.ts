@@ -1,11 +1,9 @@
-// Queue sends (§6.1): SendQueueMessage, SendQueueMessagesBatch, QueuesUpstream
-// and QueuesInfo, with the server's validation order and texts.
+// Queue sends (§6.1): SendQueueMessage, with the server's validation order and texts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KubeMQErrorText as E } from '../../lib/kubemq/errors';
 import { uniqueChannel } from '../support/broker';
-import { expectCallError, status, within } from '../support/raw-kubemq-client';
-import { bodyText, queueMessage, useQueueClient } from '../support/raw-queue-client';
+import { bodyText, type queueMessage, useQueueClient } from '../support/raw-queue-client';
 
 const env = useQueueClient();
 const NUID = /^[0-9A-Za-z]{22}$/;
@@ -194,108 +192,5 @@ describe('SendQueueMessage', { concurrency: true }, () => {
     // A colon is fine for sending (receiving from it is not, see queue-pull).
     const colon = await env.queues.send({ Channel: `${uniqueChannel('q-send')}:x` });
     assert.equal(colon.IsError, false);
-  });
-});
-
-describe('SendQueueMessagesBatch', { concurrency: true }, () => {
-  it('refuses an empty batch with UNKNOWN "empty messages batch"', async () => {
-    await expectCallError(env.queues.batch([], 'b1'), status.UNKNOWN, E.emptyBatch);
-  });
-
-  it('answers one result per message in order; HaveErrors only for publish failures', async () => {
-    const channel = uniqueChannel('q-batch');
-    const valid = await env.queues.batch(
-      [
-        { Channel: channel, Body: Buffer.from('1') },
-        { Channel: channel, ClientID: '' },
-        { Channel: channel, Body: Buffer.from('3') },
-      ],
-      'batch-1',
-    );
-    assert.equal(valid.BatchID, 'batch-1');
-    assert.deepEqual(
-      valid.Results.map((r) => r.Error),
-      ['', E.emptyClientId, ''],
-    );
-    assert.equal(valid.HaveErrors, false, 'a validation failure is no publish error');
-    const failing = await env.queues.batch([{ Channel: channel }, { Channel: 'a..b' }]);
-    assert.equal(failing.BatchID, '', 'BatchID is echoed, never generated');
-    assert.deepEqual(
-      failing.Results.map((r) => r.Error),
-      ['', E.stanInvalidPublish],
-    );
-    assert.equal(failing.HaveErrors, true);
-    const { Messages } = await env.queues.receive({ Channel: channel });
-    assert.deepEqual(Messages.map(bodyText), ['1', '3', 'b']);
-    assert.deepEqual(
-      Messages.map((m) => m.Attributes?.Sequence),
-      ['1', '2', '3'],
-    );
-  });
-});
-
-describe('QueuesUpstream', () => {
-  it('answers each request by RefRequestID, in-band errors included, and stays open', async () => {
-    const channel = uniqueChannel('q-up');
-    const stream = env.queues.upstream();
-    try {
-      stream.write({
-        RequestID: 'u1',
-        Messages: [
-          queueMessage({ Channel: channel }),
-          queueMessage({ Channel: channel, ClientID: '' }),
-        ],
-      });
-      const first = await stream.next();
-      assert.equal(first.RefRequestID, 'u1');
-      assert.equal(first.IsError, false);
-      assert.deepEqual(
-        first.Results.map((r) => [r.IsError, r.Error]),
-        [
-          [false, ''],
-          [true, E.emptyClientId],
-        ],
-      );
-      stream.write({ RequestID: 'u2', Messages: [] });
-      const empty = await stream.next();
-      assert.deepEqual(
-        [empty.RefRequestID, empty.IsError, empty.Error, empty.Results.length],
-        ['u2', true, E.noMessagesToSend, 0],
-      );
-      stream.write({ RequestID: '', Messages: [queueMessage({ Channel: channel })] });
-      assert.equal((await stream.next()).RefRequestID, '', 'no RequestID is generated');
-      // A half-close does not end the stream: only the client's cancel does.
-      stream.end();
-      await stream.expectNothing(300);
-      assert.equal(stream.isEnded, false);
-      const { Messages } = await env.queues.receive({ Channel: channel });
-      assert.equal(Messages.length, 2);
-    } finally {
-      stream.cancel();
-    }
-  });
-});
-
-describe('QueuesInfo', () => {
-  it('reports the named queues with their counters, and nothing for unknown names', async () => {
-    const one = uniqueChannel('q-info');
-    const two = uniqueChannel('q-info');
-    await env.queues.sendBodies(one, ['a', 'b']);
-    await env.queues.sendBodies(two, ['c']);
-    const info = await within(env.queues.info(`${one};${two}`, 'i1'), 5000, 'QueuesInfo');
-    assert.equal(info.RefRequestID, 'i1');
-    assert.equal(info.Info?.TotalQueue, 2);
-    const byName = new Map(info.Info?.Queues.map((q) => [q.Name, q]));
-    const first = byName.get(one);
-    assert.deepEqual(
-      [first?.Messages, first?.FirstSequence, first?.LastSequence, first?.Sent, first?.Waiting],
-      ['2', '1', '2', '2', '2'],
-    );
-    assert.equal(byName.get(two)?.LastSequence, '1');
-    assert.equal(info.Info?.Sent, '3');
-    assert.equal(info.Info?.Waiting, '3');
-    const none = await env.queues.info(uniqueChannel('q-info-none'));
-    assert.equal(none.Info?.TotalQueue, 0);
-    assert.deepEqual(none.Info?.Queues, []);
   });
 });
