@@ -1,7 +1,6 @@
 // Ping, start/stop of KubeMQTestBroker (queues and the events store included) and
 // authorization metadata.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { EventsStoreType, RequestType, SubscribeType } from '../../lib/kubemq/messages';
 import { KubeMQTestBroker } from '../../lib/testing';
@@ -15,6 +14,7 @@ import {
   SUBSCRIBE_SETTLE_MS,
   within,
 } from '../support/raw-kubemq-client';
+import { freePort } from '../support/ports';
 import { RawQueueClient } from '../support/raw-queue-client';
 
 let shared: TestBrokerHandle;
@@ -58,18 +58,6 @@ describe('Ping (§9)', () => {
     }
   });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 describe('KubeMQTestBroker start and stop', () => {
   it('listens on 127.0.0.1 and a free port by default', async () => {

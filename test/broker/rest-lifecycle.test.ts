@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:net';
 import { describe, it } from 'node:test';
 import { BrokerListenError, KubeMQTestBroker } from '../../lib/testing';
 import { uniqueChannel } from '../support/broker';
-import { freePort } from '../support/ports';
+import { freePort, freePorts } from '../support/ports';
 import { b64, get, post, Subscription, type Envelope } from './rest-helpers';
 
 function occupy(port: number): Promise<Server> {
@@ -29,7 +29,7 @@ describe('KubeMQTestBroker REST and API faces', () => {
   });
 
   it('listen on the ports asked for, next to gRPC', async () => {
-    const [restPort, apiPort] = [await freePort(), await freePort()];
+    const [restPort, apiPort] = await freePorts(2);
     const broker = await KubeMQTestBroker.start({
       rest: { port: restPort },
       api: { port: apiPort },

@@ -1,7 +1,7 @@
 // `npm run sample` and the CLI as child processes, the way a user runs them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { freePort } from '../support/ports';
+import { freePorts } from '../support/ports';
 
 /** The repository root (this file runs from build/test/sample/). */
 export const ROOT = resolve(__dirname, '..', '..', '..');
@@ -31,12 +31,8 @@ export interface SamplePorts {
 }
 
 export async function freeSamplePorts(): Promise<SamplePorts> {
-  return {
-    grpc: await freePort(),
-    rest: await freePort(),
-    api: await freePort(),
-    http: await freePort(),
-  };
+  const [grpc, rest, api, http] = await freePorts(4);
+  return { grpc, rest, api, http };
 }
 
 export interface Exit {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXTERNAL_ADDRESS } from './broker';
 import { REAL_SERVER_START, startOwnBroker, waitUntilClosed, type OwnBroker } from './own-broker';
-import { freePort } from './ports';
+import { freePorts } from './ports';
 
 /**
  * KubeMQTestBroker in a process of its own, run by the package's command
@@ -42,10 +42,11 @@ export class ChildProcessBroker implements OwnBroker {
     cli: string,
     options: { dataDir?: string; rest?: boolean; api?: boolean } = {},
   ): Promise<ChildProcessBroker> {
+    const [grpc, rest, api] = await freePorts(3);
     const ports = {
-      grpc: await freePort(),
-      rest: options.rest ? await freePort() : undefined,
-      api: options.api ? await freePort() : undefined,
+      grpc,
+      rest: options.rest ? rest : undefined,
+      api: options.api ? api : undefined,
     };
     const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'nestjs-kubemq-store-'));
     const broker = new ChildProcessBroker(cli, dir, ports, options.dataDir === undefined);

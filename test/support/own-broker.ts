@@ -1,6 +1,6 @@
 import { type KubeMQBrokerStore, KubeMQTestBroker } from '../../lib/testing';
 import { EXTERNAL_ADDRESS } from './broker';
-import { freePort } from './ports';
+import { freePorts } from './ports';
 import { RealServer } from './real-kubemq-server';
 
 export { waitUntilClosed } from './real-kubemq-server';
@@ -101,10 +101,11 @@ class InProcessBroker implements OwnBroker {
   readonly apiAddress: string | undefined;
 
   static async start(options: OwnBrokerOptions): Promise<InProcessBroker> {
+    const [grpc, rest, api] = await freePorts(3);
     const ports = {
-      grpc: await freePort(),
-      rest: options.rest ? await freePort() : undefined,
-      api: options.api ? await freePort() : undefined,
+      grpc,
+      rest: options.rest ? rest : undefined,
+      api: options.api ? api : undefined,
     };
     return new InProcessBroker(options, ports, await InProcessBroker.launch(options, ports));
   }

@@ -15,7 +15,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { freePort } from './ports';
+import { freePorts } from './ports';
 import { type OwnBroker, type OwnBrokerOptions } from './own-broker';
 
 /** Real servers started by this test process, killed if the process exits without stopping them. */
@@ -56,7 +56,8 @@ export class RealServer implements OwnBroker {
 
   static async start(script: string, options: OwnBrokerOptions): Promise<RealServer> {
     const dir = mkdtempSync(join(tmpdir(), 'kubemq-own-'));
-    const ports = { grpc: await freePort(), rest: await freePort(), api: await freePort() };
+    const [grpc, rest, api] = await freePorts(3);
+    const ports = { grpc, rest, api };
     const server = new RealServer(script, dir, ports, options.tls);
     await server.restart();
     return server;
