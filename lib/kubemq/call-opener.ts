@@ -7,7 +7,7 @@ import {
 import { type ChannelCall } from './channel-call';
 import { DirectCall } from './direct-call';
 import { type DirectCalls } from './direct-calls';
-import { messageOf, type Frame } from './protobuf-wire';
+import { messageOf, type Frame } from './grpc-frame';
 
 /** What a call reports to its owner; messages come without their gRPC prefix. */
 export interface CallListener {

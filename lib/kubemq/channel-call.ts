@@ -6,7 +6,7 @@ import {
   type StatusObject,
 } from '@grpc/grpc-js';
 import { type OpenCall } from './call-opener';
-import { frameOf, type Frame } from './protobuf-wire';
+import { frameOf, type Frame } from './grpc-frame';
 
 /** An RPC with its path and codec resolved once. */
 export interface CallMethod<Req, Res> {

@@ -6,7 +6,7 @@ import {
   type SubchannelCall,
   type SubchannelListener,
 } from './direct-calls';
-import { frameLength, GRPC_PREFIX_BYTES, type Frame } from './protobuf-wire';
+import { frameLength, GRPC_PREFIX_BYTES, type Frame } from './grpc-frame';
 
 /** What a direct call needs of its opener (./call-opener). */
 export interface DirectCallOpener {

@@ -8,7 +8,7 @@ import {
   serviceErrorOf,
   type CallMethod,
 } from './channel-call';
-import { type Frame } from './protobuf-wire';
+import { type Frame } from './grpc-frame';
 
 /**
  * A bidirectional call made without grpc-js's Client layer (on the

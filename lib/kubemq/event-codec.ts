@@ -17,15 +17,9 @@ import {
   type KubeMQEventReceive,
   type KubeMQResult,
 } from './messages';
-import {
-  int64Parts,
-  utf8Length,
-  varint64Size,
-  WIRE_VARINT,
-  WireReader,
-  WireWriter,
-  type Frame,
-} from './protobuf-wire';
+import { int64Parts, utf8Length, varint64Size, WIRE_VARINT, WireWriter } from './protobuf-wire';
+import { type Frame } from './grpc-frame';
+import { WireReader } from './wire-reader';
 
 /**
  * Hand-written codec of the messages every event carries (Event, Result,

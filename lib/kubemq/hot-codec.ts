@@ -13,10 +13,10 @@ import {
   varint64Size,
   WIRE_LENGTH,
   WIRE_VARINT,
-  WireReader,
   WireWriter,
-  type Frame,
 } from './protobuf-wire';
+import { type Frame } from './grpc-frame';
+import { WireReader } from './wire-reader';
 
 /**
  * Hand-written codec of the two messages every request carries twice

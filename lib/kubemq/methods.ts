@@ -18,7 +18,7 @@ import {
   serializeEventReceive,
   serializeResult,
 } from './event-codec';
-import { type Frame } from './protobuf-wire';
+import { type Frame } from './grpc-frame';
 import { kubemqServiceDefinition, type KubeMQMethodName } from './proto';
 
 /**

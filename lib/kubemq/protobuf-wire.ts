@@ -4,6 +4,8 @@
  * speed: one Buffer per encoded message, sized before it is written.
  */
 
+import { GRPC_PREFIX_BYTES, type Frame } from './grpc-frame';
+
 export const WIRE_VARINT = 0;
 export const WIRE_FIXED64 = 1;
 export const WIRE_LENGTH = 2;
@@ -11,7 +13,8 @@ export const WIRE_START_GROUP = 3;
 export const WIRE_END_GROUP = 4;
 export const WIRE_FIXED32 = 5;
 
-const TWO_32 = 4_294_967_296;
+/** 2^32, to join the halves of a 64-bit value. */
+export const TWO_32 = 4_294_967_296;
 
 /** Bytes of an unsigned varint below 2^32. */
 export function varint32Size(value: number): number {
@@ -83,18 +86,12 @@ export function varint64Size({ lo, hi }: Int64Parts): number {
   return size;
 }
 
-/** Bytes of the gRPC message prefix: a compressed flag and the message length (big-endian uint32). */
-export const GRPC_PREFIX_BYTES = 5;
-
 /**
  * Bytes fields at least this long are not copied into a framed message:
  * they go out as pieces of their own (see {@link WireWriter}). Below this,
  * one more write on the HTTP/2 stream costs more than the copy.
  */
 export const LARGE_BYTES_FIELD = 8_192;
-
-/** A gRPC message as it goes on the wire: its prefix and bytes, in one Buffer or in pieces. */
-export type Frame = Buffer | Buffer[];
 
 /**
  * Writes into a Buffer allocated at the final size. A framed writer starts
@@ -195,180 +192,4 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes)
     ? bytes
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-/** A serialized message as a gRPC frame (one copy; for messages without a framed encoder). */
-export function frameOf(message: Buffer): Buffer {
-  const frame = Buffer.allocUnsafe(GRPC_PREFIX_BYTES + message.length);
-  frame[0] = 0;
-  frame.writeUInt32BE(message.length, 1);
-  message.copy(frame, GRPC_PREFIX_BYTES);
-  return frame;
-}
-
-/** The message of a frame, without its prefix (a copy only when it is in pieces). */
-export function messageOf(frame: Frame): Buffer {
-  const whole = Buffer.isBuffer(frame) ? frame : Buffer.concat(frame);
-  return whole.subarray(GRPC_PREFIX_BYTES);
-}
-
-/** Bytes of a frame, prefix included. */
-export function frameLength(frame: Frame): number {
-  if (Buffer.isBuffer(frame)) return frame.length;
-  let length = 0;
-  for (const piece of frame) length += piece.length;
-  return length;
-}
-
-/** Reads a message from a Buffer; throws on truncated or malformed input. */
-export class WireReader {
-  pos = 0;
-  /** Halves of the last varint read by {@link varint64}. */
-  lo = 0;
-  hi = 0;
-
-  constructor(
-    readonly buf: Buffer,
-    readonly end: number = buf.length,
-  ) {}
-
-  get done(): boolean {
-    return this.pos >= this.end;
-  }
-
-  private byte(): number {
-    if (this.pos >= this.end) throw new RangeError('protobuf: index out of range');
-    return this.buf[this.pos++];
-  }
-
-  /** A varint's low 32 bits, unsigned (tags, lengths, bools, enums). */
-  uint32(): number {
-    let value = 0;
-    for (let shift = 0; shift < 28; shift += 7) {
-      const b = this.byte();
-      value |= (b & 0x7f) << shift;
-      if (b < 0x80) return value >>> 0;
-    }
-    const b = this.byte();
-    value |= (b & 0x0f) << 28;
-    // Skip the rest of a 10-byte varint (negative numbers).
-    if (b >= 0x80) for (let i = 0; i < 5 && this.byte() >= 0x80; i += 1);
-    return value >>> 0;
-  }
-
-  /** A varint as int32 (sign-extended negatives come back negative). */
-  int32(): number {
-    return this.uint32() | 0;
-  }
-
-  /** A full 64-bit varint into `lo` / `hi`. */
-  varint64(): void {
-    let lo = 0;
-    let hi = 0;
-    let b = 0;
-    for (let shift = 0; shift < 28; shift += 7) {
-      b = this.byte();
-      lo |= (b & 0x7f) << shift;
-      if (b < 0x80) return this.setParts(lo, 0);
-    }
-    b = this.byte();
-    lo |= (b & 0x0f) << 28;
-    hi = (b & 0x7f) >>> 4;
-    if (b >= 0x80) {
-      for (let shift = 3; shift < 32; shift += 7) {
-        b = this.byte();
-        hi |= (b & 0x7f) << shift;
-        if (b < 0x80) break;
-      }
-    }
-    this.setParts(lo, hi);
-  }
-
-  private setParts(lo: number, hi: number): void {
-    this.lo = lo >>> 0;
-    this.hi = hi >>> 0;
-  }
-
-  /** A signed int64 varint as a decimal string (protobufjs `longs: String`). */
-  int64String(): string {
-    this.varint64();
-    const { lo, hi } = this;
-    if (hi === 0) return String(lo);
-    if (hi < 0x200000) return String(hi * TWO_32 + lo);
-    return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo)).toString();
-  }
-
-  /** An unsigned uint64 varint as a decimal string (protobufjs `longs: String`). */
-  uint64String(): string {
-    this.varint64();
-    const { lo, hi } = this;
-    if (hi === 0) return String(lo);
-    if (hi < 0x200000) return String(hi * TWO_32 + lo);
-    return ((BigInt(hi) << 32n) | BigInt(lo)).toString();
-  }
-
-  bool(): boolean {
-    return this.uint32() !== 0;
-  }
-
-  private length(): number {
-    const length = this.uint32();
-    if (this.pos + length > this.end) throw new RangeError('protobuf: index out of range');
-    return length;
-  }
-
-  string(): string {
-    const length = this.length();
-    const start = this.pos;
-    this.pos += length;
-    return this.buf.toString('utf8', start, start + length);
-  }
-
-  /** Bytes as a Buffer view of the input (no copy, as protobufjs does in Node). */
-  bytes(): Buffer {
-    const length = this.length();
-    const start = this.pos;
-    this.pos += length;
-    return this.buf.subarray(start, start + length);
-  }
-
-  /** A nested message: a reader over its bytes. */
-  nested(): WireReader {
-    const length = this.length();
-    const reader = new WireReader(this.buf, this.pos + length);
-    reader.pos = this.pos;
-    this.pos += length;
-    return reader;
-  }
-
-  /** Skips a field of an unknown number. */
-  skip(wireType: number): void {
-    switch (wireType) {
-      case WIRE_VARINT:
-        this.varint64();
-        return;
-      case WIRE_FIXED64:
-        this.advance(8);
-        return;
-      case WIRE_LENGTH:
-        this.advance(this.length());
-        return;
-      case WIRE_START_GROUP:
-        for (;;) {
-          const tag = this.uint32();
-          if ((tag & 7) === WIRE_END_GROUP) return;
-          this.skip(tag & 7);
-        }
-      case WIRE_FIXED32:
-        this.advance(4);
-        return;
-      default:
-        throw new Error(`protobuf: invalid wire type ${wireType} at offset ${this.pos}`);
-    }
-  }
-
-  private advance(count: number): void {
-    if (this.pos + count > this.end) throw new RangeError('protobuf: index out of range');
-    this.pos += count;
-  }
 }

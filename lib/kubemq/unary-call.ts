@@ -13,7 +13,7 @@ import {
   type CallMethod,
 } from './channel-call';
 import { type DeadlineGuard, type Expiring } from './deadline-guard';
-import { type Frame } from './protobuf-wire';
+import { type Frame } from './grpc-frame';
 
 /** A unary RPC with its path and codec resolved once. */
 export type UnaryMethod<Req, Res> = CallMethod<Req, Res>;

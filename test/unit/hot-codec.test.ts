@@ -10,7 +10,8 @@ import {
   serializeRequest,
   serializeResponse,
 } from '../../lib/kubemq/hot-codec';
-import { LARGE_BYTES_FIELD, type Frame } from '../../lib/kubemq/protobuf-wire';
+import { type Frame } from '../../lib/kubemq/grpc-frame';
+import { LARGE_BYTES_FIELD } from '../../lib/kubemq/protobuf-wire';
 import {
   makeEvent,
   makeRequest,
