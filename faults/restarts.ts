@@ -80,6 +80,9 @@ export class RestartPlan {
       () => {
         this.busy = false;
         this.lastActivity = Date.now();
+        // The run may have passed the next threshold while the broker was away (failures are
+        // quick), or even ended: the next restart is due now, back to back.
+        if (this.thresholds.length > 0 && this.lastDone >= this.thresholds[0]) this.next();
       },
       (error: unknown) => {
         this.busy = false;
@@ -89,9 +92,13 @@ export class RestartPlan {
     );
   }
 
-  /** Resolves once the restart under way (if any) is over. */
-  settled(): Promise<void> {
-    return this.running;
+  /** Resolves once the restarts under way (if any, and any due right after them) are over. */
+  async settled(): Promise<void> {
+    let current: Promise<void>;
+    do {
+      current = this.running;
+      await current;
+    } while (current !== this.running);
   }
 
   /** Restarts left (the run ended before their threshold). */

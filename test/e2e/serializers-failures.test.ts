@@ -14,7 +14,14 @@ import {
   type KubeMQSerializer,
 } from '../../lib';
 import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
-import { MsgPackSerializer, msgpack, record, seenOn, WHEN } from '../support/msgpack';
+import {
+  MsgPackSerializer,
+  record,
+  seenOn,
+  WHEN,
+  startMsgPackApp,
+  stopMsgPackApp,
+} from '../support/msgpack';
 import { connectedClient, errorOf, moduleWith, startMicroservice } from '../support/nest';
 import { waitFor } from '../support/queues';
 
@@ -78,21 +85,10 @@ describe('custom serializers: MessagePack failures', () => {
   let plain: ClientKubeMQ;
 
   before(async () => {
-    broker = await startTestBroker();
-    ({ app } = await startMicroservice(moduleWith({ controllers: [MsgPackController] }), {
-      address: broker.address,
-      ...msgpack(),
-    }));
-    client = await connectedClient({ address: broker.address, ...msgpack() });
-    plain = await connectedClient({ address: broker.address });
+    ({ broker, app, client, plain } = await startMsgPackApp(MsgPackController));
   });
 
-  after(async () => {
-    client?.close();
-    plain?.close();
-    await app?.close();
-    await broker?.stop();
-  });
+  after(() => stopMsgPackApp({ broker, app, client, plain }));
 
   it('a serializer that throws fails the message with an error naming the channel', async () => {
     const refused = { refuse: true };

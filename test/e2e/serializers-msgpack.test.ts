@@ -15,9 +15,9 @@ import {
   makeRequest,
   type ClientKubeMQ,
 } from '../../lib';
-import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
-import { msgpack, isDate, record, seenOn, WHEN } from '../support/msgpack';
-import { connectedClient, firstReply, moduleWith, startMicroservice } from '../support/nest';
+import { uniqueChannel, type TestBrokerHandle } from '../support/broker';
+import { isDate, record, seenOn, WHEN, startMsgPackApp, stopMsgPackApp } from '../support/msgpack';
+import { firstReply } from '../support/nest';
 import { waitFor } from '../support/queues';
 
 // Every kind of message round-trips as MessagePack with a custom serializer pair, and clients
@@ -68,21 +68,10 @@ describe('custom serializers: MessagePack end to end', () => {
   let plain: ClientKubeMQ;
 
   before(async () => {
-    broker = await startTestBroker();
-    ({ app } = await startMicroservice(moduleWith({ controllers: [MsgPackController] }), {
-      address: broker.address,
-      ...msgpack(),
-    }));
-    client = await connectedClient({ address: broker.address, ...msgpack() });
-    plain = await connectedClient({ address: broker.address });
+    ({ broker, app, client, plain } = await startMsgPackApp(MsgPackController));
   });
 
-  after(async () => {
-    client?.close();
-    plain?.close();
-    await app?.close();
-    await broker?.stop();
-  });
+  after(() => stopMsgPackApp({ broker, app, client, plain }));
 
   it('queries: the request and the response both travel as MessagePack', async () => {
     const reply = (await firstReply(() => client.query(ch.query, { when: WHEN, n: 1 }))) as {

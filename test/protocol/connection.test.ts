@@ -6,12 +6,11 @@ import {
   RequestType,
   SubscribeType,
   type KubeMQRequest,
-  type KubeMQResponse,
 } from '../../lib';
-import { type StreamSubscription } from '../../lib/kubemq/stream-subscription';
-import { makeRequest, makeResponse, makeSubscribe } from '../../lib/kubemq/messages';
+import { makeRequest, makeSubscribe } from '../../lib/kubemq/messages';
 import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
 import { delay } from '../support/nest';
+import { answerQueries } from '../support/query-responder';
 import { freePort } from '../support/ports';
 
 describe('KubeMQConnection (protocol layer, no Nest)', () => {
@@ -36,34 +35,6 @@ describe('KubeMQConnection (protocol layer, no Nest)', () => {
     await broker?.stop();
   });
 
-  /** Subscribes the responder to queries on `channel`, answering each with `answer(request)`. */
-  async function answerQueries(
-    channel: string,
-    answer: (request: KubeMQRequest) => Partial<KubeMQResponse>,
-  ): Promise<StreamSubscription<KubeMQRequest>> {
-    const subscription = responder.subscribeToRequests(
-      makeSubscribe({
-        SubscribeTypeData: SubscribeType.Queries,
-        ClientID: responder.clientId,
-        Channel: channel,
-      }),
-      {
-        onMessage: (request) =>
-          void responder.sendResponse(
-            makeResponse({
-              ClientID: responder.clientId,
-              RequestID: request.RequestID,
-              ReplyChannel: request.ReplyChannel,
-              Executed: true,
-              ...answer(request),
-            }),
-          ),
-      },
-    );
-    await delay(150);
-    return subscription;
-  }
-
   it('connect() resolves with the Ping result; int64 fields stay strings', async () => {
     const ping = await sender.ping();
     assert.equal(typeof ping.Host, 'string');
@@ -75,7 +46,7 @@ describe('KubeMQConnection (protocol layer, no Nest)', () => {
   it('a request reaches a subscription and its response comes back (query: body kept)', async () => {
     const channel = uniqueChannel('proto-query');
     const seen: KubeMQRequest[] = [];
-    const subscription = await answerQueries(channel, (request) => {
+    const subscription = await answerQueries(responder, channel, (request) => {
       seen.push(request);
       return { Body: Buffer.from('pong'), Metadata: 'meta-back', Timestamp: String(Date.now()) };
     });
@@ -106,7 +77,9 @@ describe('KubeMQConnection (protocol layer, no Nest)', () => {
   it('carries bodies larger than grpc-js 4 MiB default both ways', async () => {
     const channel = uniqueChannel('proto-large');
     const big = Buffer.alloc(6 * 1024 * 1024, 7);
-    const subscription = await answerQueries(channel, (request) => ({ Body: request.Body }));
+    const subscription = await answerQueries(responder, channel, (request) => ({
+      Body: request.Body,
+    }));
     try {
       const response = await sender.sendRequest(
         makeRequest({

@@ -12,7 +12,7 @@ import {
   type ServiceDefinition,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { KubeMQConnection, RequestType, SubscribeType } from '../../lib';
+import { KubeMQConnection, RequestType } from '../../lib';
 import { CallOpener } from '../../lib/kubemq/call-opener';
 import { DeadlineGuard } from '../../lib/kubemq/deadline-guard';
 import {
@@ -20,17 +20,13 @@ import {
   type SubchannelCall,
   type SubchannelListener,
 } from '../../lib/kubemq/direct-calls';
-import {
-  makeRequest,
-  makeResponse,
-  makeSubscribe,
-  type PingResult,
-} from '../../lib/kubemq/messages';
+import { makeRequest, type PingResult } from '../../lib/kubemq/messages';
 import { prepareMethods } from '../../lib/kubemq/methods';
 import { kubemqServiceDefinition } from '../../lib/kubemq/proto';
 import { startUnaryCall } from '../../lib/kubemq/unary-call';
 import { startTestBroker, uniqueChannel, type TestBrokerHandle } from '../support/broker';
 import { delay } from '../support/nest';
+import { answerQueries } from '../support/query-responder';
 
 /** The connection's channel, to watch which path its calls take. */
 function channelOf(connection: KubeMQConnection): ChannelInterface {
@@ -55,26 +51,9 @@ async function roundTrip(
   body: Buffer,
 ): Promise<Buffer> {
   const channel = uniqueChannel('direct');
-  const subscription = responder.subscribeToRequests(
-    makeSubscribe({
-      SubscribeTypeData: SubscribeType.Queries,
-      ClientID: responder.clientId,
-      Channel: channel,
-    }),
-    {
-      onMessage: (request) =>
-        void responder.sendResponse(
-          makeResponse({
-            ClientID: responder.clientId,
-            RequestID: request.RequestID,
-            ReplyChannel: request.ReplyChannel,
-            Executed: true,
-            Body: request.Body,
-          }),
-        ),
-    },
-  );
-  await delay(150);
+  const subscription = await answerQueries(responder, channel, (request) => ({
+    Body: request.Body,
+  }));
   try {
     const response = await sender.sendRequest(
       makeRequest({

@@ -1,5 +1,6 @@
 // The MessagePack serializer pair and the handler log the custom-serializer suites share
 // (serializers-msgpack, serializers-failures).
+import { type INestMicroservice, type Type } from '@nestjs/common';
 import { decode, encode } from '@msgpack/msgpack';
 import {
   BODY_FORMAT_TAG,
@@ -7,7 +8,10 @@ import {
   type KubeMQDeserializeOptions,
   type KubeMQDeserializer,
   type KubeMQSerializer,
+  type ClientKubeMQ,
 } from '../../lib';
+import { startTestBroker, type TestBrokerHandle } from './broker';
+import { connectedClient, moduleWith, startMicroservice } from './nest';
 
 /** MessagePack both ways; refuses `{ refuse: true }` so a test can make it throw. */
 export class MsgPackSerializer implements KubeMQSerializer {
@@ -56,3 +60,31 @@ export const seenOn = (channel: string) => seen.filter((entry) => entry.channel 
 
 export const isDate = (value: unknown): boolean =>
   value instanceof Date && value.getTime() === WHEN.getTime();
+
+/** A test broker, a MessagePack server app, a MessagePack client and a plain (JSON) one. */
+export interface MsgPackSetup {
+  broker: TestBrokerHandle;
+  app: INestMicroservice;
+  client: ClientKubeMQ;
+  plain: ClientKubeMQ;
+}
+
+/** Starts a test broker, an app of `controller` with the MessagePack pair, and both clients. */
+export async function startMsgPackApp(controller: Type): Promise<MsgPackSetup> {
+  const broker = await startTestBroker();
+  const { app } = await startMicroservice(moduleWith({ controllers: [controller] }), {
+    address: broker.address,
+    ...msgpack(),
+  });
+  const client = await connectedClient({ address: broker.address, ...msgpack() });
+  const plain = await connectedClient({ address: broker.address });
+  return { broker, app, client, plain };
+}
+
+/** Closes what {@link startMsgPackApp} started (whatever of it did start). */
+export async function stopMsgPackApp(setup: Partial<MsgPackSetup>): Promise<void> {
+  setup.client?.close();
+  setup.plain?.close();
+  await setup.app?.close();
+  await setup.broker?.stop();
+}
